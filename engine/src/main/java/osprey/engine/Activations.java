@@ -1,0 +1,139 @@
+package osprey.engine;
+
+/**
+ * A batch of activation rows, converted once into the form a weight type multiplies with
+ * ({@link GgmlType#activationType()}) and then reused by every output row of a matmul.
+ *
+ * <p>The conversions round exactly where llama.cpp's CPU backend rounds, bit for bit: this is the
+ * half of a quantized dot product that decides whether our logits match llama.cpp's.
+ *
+ * <p>Buffers only grow: loading a batch no larger than any before it allocates nothing.
+ * Float formats (F32, F16, BF16) fill {@link #values()}; Q8_0 fills {@link #quants()} and {@link #scales()}.
+ */
+public final class Activations {
+    /** Elements per Q8_0 block. */
+    static final int QK8_0 = 32;
+
+    private final GgmlType format;
+    private int rows;
+    private int cols;
+    private float[] values = new float[0];  // (rows, cols), float formats
+    private byte[] quants = new byte[0];    // (rows, cols), Q8_0
+    private float[] scales = new float[0];  // (rows, cols / 32), Q8_0: fp16-rounded block scales
+
+    public Activations(GgmlType format) {
+        switch (format) {
+            case F32, F16, BF16, Q8_0 -> { }
+            default -> throw new IllegalArgumentException("no activation conversion to " + format);
+        }
+        this.format = format;
+    }
+
+    /** Converts {@code rows} rows of {@code cols} floats, row-major from {@code x[xOffset]}. */
+    public void load(float[] x, int xOffset, int rows, int cols) {
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException("negative shape " + rows + " x " + cols);
+        }
+        int n = Math.multiplyExact(rows, cols);
+        java.util.Objects.checkFromIndexSize(xOffset, n, x.length);
+        switch (format) {
+            case F32 -> System.arraycopy(x, xOffset, values(n), 0, n);
+            case F16 -> toF16(x, xOffset, values(n), n);
+            case BF16 -> toBF16(x, xOffset, values(n), n);
+            case Q8_0 -> {
+                if (cols % QK8_0 != 0) {
+                    throw new IllegalArgumentException("Q8_0 activations need a multiple of " + QK8_0
+                            + " columns, got " + cols);
+                }
+                if (quants.length < n) {
+                    quants = new byte[n];
+                    scales = new float[n / QK8_0];
+                }
+                toQ8_0(x, xOffset, quants, scales, n);
+            }
+            default -> throw new AssertionError(format);
+        }
+        this.rows = rows;
+        this.cols = cols;
+    }
+
+    private float[] values(int n) {
+        if (values.length < n) {
+            values = new float[n];
+        }
+        return values;
+    }
+
+    /** Round to IEEE half, nearest even (F16C's _cvtss_sh with rounding mode 0). */
+    static void toF16(float[] x, int xOffset, float[] out, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = Float.float16ToFloat(Float.floatToFloat16(x[xOffset + i]));
+        }
+    }
+
+    static void toBF16(float[] x, int xOffset, float[] out, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = Float.intBitsToFloat(floatToBF16(x[xOffset + i]) << 16);
+        }
+    }
+
+    /**
+     * float -> bfloat16 bits the way ggml does it: round to nearest even by adding 0x7fff plus the
+     * lowest kept bit, but a NaN is truncated and forced quiet so rounding cannot turn it into infinity.
+     */
+    static int floatToBF16(float f) {
+        int u = Float.floatToRawIntBits(f);
+        if ((u & 0x7fff_ffff) > 0x7f80_0000) {
+            return (u >>> 16) | 64;
+        }
+        return (u + (0x7fff + ((u >>> 16) & 1))) >>> 16;
+    }
+
+    /**
+     * Blocks of 32: scale d = max|x| / 127 stored as fp16, quants round(x * 127 / max|x|) with ties to
+     * even (llama.cpp's AVX path uses _mm256_round_ps nearest; its scalar path uses roundf, which
+     * differs on exact ties). Note the quants use the unrounded 127 / max|x|, not 1 / fp16(d).
+     */
+    static void toQ8_0(float[] x, int xOffset, byte[] q, float[] scales, int n) {
+        for (int b = 0; b < n / QK8_0; b++) {
+            int base = xOffset + b * QK8_0;
+            float amax = 0f;
+            for (int i = 0; i < QK8_0; i++) {
+                amax = Math.max(amax, Math.abs(x[base + i]));
+            }
+            float d = amax / 127f;
+            float id = amax != 0f ? 127f / amax : 0f;
+            scales[b] = Float.float16ToFloat(Float.floatToFloat16(d));
+            for (int i = 0; i < QK8_0; i++) {
+                q[b * QK8_0 + i] = (byte) Math.rint(x[base + i] * id);
+            }
+        }
+    }
+
+    public GgmlType format() {
+        return format;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    /** F32/F16/BF16: the (rounded) values, row-major; the array may be longer than rows * cols. */
+    public float[] values() {
+        return values;
+    }
+
+    /** Q8_0: the 8-bit quants, row-major; the array may be longer than rows * cols. */
+    public byte[] quants() {
+        return quants;
+    }
+
+    /** Q8_0: one scale per block of 32, row-major (row r's blocks start at r * cols / 32). */
+    public float[] scales() {
+        return scales;
+    }
+}

@@ -1,0 +1,69 @@
+package osprey.engine;
+
+import static osprey.engine.VectorMath.F;
+import static osprey.engine.VectorMath.L;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/** 32-bit floats, little-endian. */
+public final class F32Tensor extends FloatTensor {
+
+    F32Tensor(MemorySegment data, long size) {
+        super(GgmlType.F32, data, size);
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.F32;
+    }
+
+    @Override
+    public float getFloat(long index) {
+        return data.get(FLOAT_LE, 4 * index);
+    }
+
+    @Override
+    public float dot(long from, Activations x, int row, int n) {
+        checkDot(from, x, row, n);
+        MemorySegment w = data;
+        float[] a = x.values();
+        int aOff = row * x.cols();
+        long wOff = 4 * from;
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        int i = 0;
+        for (; i + 4 * L <= n; i += 4 * L) {
+            long o = wOff + 4L * i;
+            acc0 = load(w, o).fma(FloatVector.fromArray(F, a, aOff + i), acc0);
+            acc1 = load(w, o + 4L * L).fma(FloatVector.fromArray(F, a, aOff + i + L), acc1);
+            acc2 = load(w, o + 8L * L).fma(FloatVector.fromArray(F, a, aOff + i + 2 * L), acc2);
+            acc3 = load(w, o + 12L * L).fma(FloatVector.fromArray(F, a, aOff + i + 3 * L), acc3);
+        }
+        for (; i + L <= n; i += L) {
+            acc0 = load(w, wOff + 4L * i).fma(FloatVector.fromArray(F, a, aOff + i), acc0);
+        }
+        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += w.get(FLOAT_LE, wOff + 4L * i) * a[aOff + i];
+        }
+        return sum;
+    }
+
+    private static FloatVector load(MemorySegment w, long offset) {
+        return FloatVector.fromMemorySegment(F, w, offset, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    @Override
+    public float dotScalar(long from, Activations x, int row, int n) {
+        checkDot(from, x, row, n);
+        float[] a = x.values();
+        int aOff = row * x.cols();
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += getFloat(from + i) * a[aOff + i];
+        }
+        return sum;
+    }
+}

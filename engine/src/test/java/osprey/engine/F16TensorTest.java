@@ -1,0 +1,80 @@
+package osprey.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Random;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import org.junit.jupiter.api.Test;
+
+class F16TensorTest {
+
+    @Test
+    void vectorConversionIsExactForAllHalfBitPatterns() {
+        int lanes = VectorMath.L;
+        int[] bits = new int[lanes];
+        float[] got = new float[lanes];
+        for (int h = 0; h < 65536; h += lanes) {
+            for (int k = 0; k < lanes; k++) {
+                bits[k] = (short) (h + k);  // sign-extended, as S2I widens
+            }
+            FloatVector f = F16Tensor.halfToFloat(IntVector.fromArray(VectorMath.I, bits, 0));
+            f.intoArray(got, 0);
+            for (int k = 0; k < lanes; k++) {
+                float expected = Float.float16ToFloat((short) (h + k));
+                String what = String.format("half 0x%04x", h + k);
+                if (Float.isNaN(expected)) {
+                    assertThat(got[k]).as(what).isNaN();
+                } else {
+                    assertThat(Float.floatToRawIntBits(got[k])).as(what).isEqualTo(Float.floatToRawIntBits(expected));
+                }
+            }
+        }
+    }
+
+    @Test
+    void vectorDotMatchesScalarForEveryTail() {
+        Random rnd = new Random(16);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int n = 1; n <= 70; n++) {
+                TestTensors.checkDots(GgmlType.F16, n, rnd, arena);
+            }
+            TestTensors.checkDots(GgmlType.F16, 4096 + 17, rnd, arena);
+            TestTensors.checkDots(GgmlType.F16, 11008, rnd, arena);
+        }
+    }
+
+    @Test
+    void infinityAndNaNWeightsPropagateLikeTheScalarDot() {
+        int n = 4 * VectorMath.L;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(2L * n);
+            var le = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                seg.set(le, 2L * i, Float.floatToFloat16(1f));
+            }
+            FloatTensor w = FloatTensor.of(GgmlType.F16, seg, n);
+            Activations x = new Activations(GgmlType.F16);
+            float[] ones = new float[n];
+            java.util.Arrays.fill(ones, 1f);
+            x.load(ones, 0, 1, n);
+
+            seg.set(le, 2L * 3, (short) 0xFC00);  // -inf
+            assertThat(w.dot(0, x, 0, n)).isEqualTo(Float.NEGATIVE_INFINITY).isEqualTo(w.dotScalar(0, x, 0, n));
+            seg.set(le, 2L * 5, (short) 0x7E01);  // NaN
+            assertThat(w.dot(0, x, 0, n)).isNaN();
+            assertThat(w.dotScalar(0, x, 0, n)).isNaN();
+        }
+    }
+
+    @Test
+    void dequantizeMatchesGetFloat() {
+        try (Arena arena = Arena.ofConfined()) {
+            TestTensors.checkDequantize(GgmlType.F16, 77, new Random(2), arena);
+        }
+    }
+}

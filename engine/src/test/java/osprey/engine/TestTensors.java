@@ -1,0 +1,137 @@
+package osprey.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Random;
+
+/** Random weights written byte by byte into native memory, as a GGUF file would hold them. */
+final class TestTensors {
+    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private TestTensors() {
+    }
+
+    /**
+     * {@code size} random elements of {@code type}. Float types get normal-ish values; block types get
+     * random scales (both signs) and every possible quant, including Q8_0's -128.
+     */
+    static FloatTensor random(GgmlType type, long size, Random rnd, Arena arena) {
+        MemorySegment seg = arena.allocate(type.bytesFor(size));
+        switch (type) {
+            case F32 -> {
+                for (long i = 0; i < size; i++) {
+                    seg.set(FLOAT_LE, 4 * i, (float) rnd.nextGaussian());
+                }
+            }
+            case F16 -> {
+                for (long i = 0; i < size; i++) {
+                    seg.set(SHORT_LE, 2 * i, Float.floatToFloat16((float) rnd.nextGaussian()));
+                }
+            }
+            case BF16 -> {
+                for (long i = 0; i < size; i++) {
+                    seg.set(SHORT_LE, 2 * i, (short) Activations.floatToBF16((float) rnd.nextGaussian()));
+                }
+            }
+            case Q8_0, Q4_0 -> {
+                long blockBytes = type.bytesPerBlock();
+                for (long b = 0; b < size / type.blockSize(); b++) {
+                    seg.set(SHORT_LE, b * blockBytes, Float.floatToFloat16(randomScale(rnd)));
+                    for (long j = 2; j < blockBytes; j++) {
+                        seg.set(ValueLayout.JAVA_BYTE, b * blockBytes + j, (byte) rnd.nextInt(256));
+                    }
+                }
+            }
+            default -> throw new IllegalArgumentException(type.toString());
+        }
+        return FloatTensor.of(type, seg, size);
+    }
+
+    static float randomScale(Random rnd) {
+        float s = (float) Math.pow(10, -3 + 2 * rnd.nextDouble());
+        return rnd.nextBoolean() ? s : -s;
+    }
+
+    static float[] randomFloats(Random rnd, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (rnd.nextGaussian() * Math.exp(rnd.nextGaussian()));
+        }
+        return x;
+    }
+
+    /** Activation element {@code i} of {@code row} as the dot sees it (rounded or dequantized). */
+    static double activation(Activations x, int row, int i) {
+        int k = row * x.cols() + i;
+        return x.format() == GgmlType.Q8_0
+                ? (double) x.quants()[k] * x.scales()[k / 32]
+                : x.values()[k];
+    }
+
+    /**
+     * Asserts the vector dot matches the scalar one within what float summation order can explain,
+     * and that both match the exact (double) sum of getFloat * activation as closely.
+     */
+    static void assertDotsAgree(FloatTensor w, long from, Activations x, int row, int n) {
+        double exact = 0, absSum = 0;
+        for (int i = 0; i < n; i++) {
+            double term = w.getFloat(from + i) * activation(x, row, i);
+            exact += term;
+            absSum += Math.abs(term);
+        }
+        double tolerance = 1e-5 * absSum + Float.MIN_NORMAL;
+        float vector = w.dot(from, x, row, n);
+        float scalar = w.dotScalar(from, x, row, n);
+        String what = w + " from " + from + " n " + n + " row " + row;
+        assertThat((double) vector).as("vector vs scalar, " + what).isCloseTo(scalar, within(tolerance));
+        assertThat((double) scalar).as("scalar vs exact, " + what).isCloseTo(exact, within(tolerance));
+    }
+
+    /**
+     * Weights of three rows of {@code n} (plus one spare element for float types, to dot at odd
+     * offsets), activations of two rows: every weight row against every activation row.
+     */
+    static void checkDots(GgmlType type, int n, Random rnd, Arena arena) {
+        int rows = 3;
+        boolean blocks = type.blockSize() > 1;
+        FloatTensor w = random(type, (long) rows * n + (blocks ? 0 : 1), rnd, arena);
+        Activations x = new Activations(type.activationType());
+        x.load(randomFloats(rnd, 2 * n + 5), 5, 2, n);
+        for (int r = 0; r < rows; r++) {
+            for (int xr = 0; xr < 2; xr++) {
+                assertDotsAgree(w, (long) r * n, x, xr, n);
+                if (!blocks) {
+                    assertDotsAgree(w, (long) r * n + 1, x, xr, n);
+                }
+            }
+        }
+    }
+
+    /** dequantize writes exactly what getFloat answers, at any offset. */
+    static void checkDequantize(GgmlType type, int n, Random rnd, Arena arena) {
+        FloatTensor w = random(type, 2L * n, rnd, arena);
+        float[] out = new float[n + 3];
+        for (long from : new long[] {0, n}) {
+            w.dequantize(from, out, 3, n);
+            for (int i = 0; i < n; i++) {
+                assertThat(Float.floatToRawIntBits(out[3 + i]))
+                        .as("%s element %d", w, from + i)
+                        .isEqualTo(Float.floatToRawIntBits(w.getFloat(from + i)));
+            }
+        }
+    }
+
+    static MemorySegment bytes(Arena arena, int... values) {
+        MemorySegment seg = arena.allocate(values.length);
+        for (int i = 0; i < values.length; i++) {
+            seg.set(ValueLayout.JAVA_BYTE, i, (byte) values[i]);
+        }
+        return seg;
+    }
+}

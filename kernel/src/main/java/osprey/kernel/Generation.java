@@ -1,0 +1,113 @@
+package osprey.kernel;
+
+import osprey.engine.KvCache;
+import osprey.models.Model;
+import osprey.models.Sampler;
+import osprey.models.SamplerConfig;
+import osprey.models.Transformer;
+import osprey.tokenizer.StreamingDecoder;
+
+import java.util.function.Consumer;
+
+/**
+ * One text generation from start to end, for one sequence: tokenize the prompt, read it in one batch
+ * (prefill), then decode one token per forward pass, sampling each, until EOS, the token limit or the end
+ * of the context. Text is handed out piece by piece as soon as it forms whole UTF-8 characters.
+ *
+ * <p>This is the single-sequence path that {@code osprey run} uses; the kernel's scheduler will run many
+ * of these in one batch.
+ */
+public final class Generation {
+
+    /** Why generation ended. */
+    public enum Stop { EOS, LENGTH, CONTEXT }
+
+    /**
+     * @param promptTokens tokens read (BOS included)
+     * @param generated    tokens produced (the EOS that ended it is not included)
+     */
+    public record Result(int[] promptTokens, int[] generated, Stop stop, long prefillNanos, long decodeNanos) {
+        public double prefillTokensPerSecond() {
+            return prefillNanos == 0 ? 0 : promptTokens.length * 1e9 / prefillNanos;
+        }
+
+        public double decodeTokensPerSecond() {
+            return decodeNanos == 0 ? 0 : generated.length * 1e9 / decodeNanos;
+        }
+    }
+
+    private Generation() {}
+
+    /**
+     * @param prompt        text to continue; empty means BOS alone
+     * @param maxTokens     tokens to generate at most; negative means until EOS or the context is full
+     * @param contextLength positions of the KV cache; <= 0 means the model's training context
+     * @param out           receives generated text pieces, in order
+     */
+    public static Result run(Model model, String prompt, int maxTokens, SamplerConfig samplerConfig,
+                             int contextLength, Consumer<String> out) {
+        var tokenizer = model.tokenizer();
+        int[] prompted = tokenizer.encode(prompt, true, true);
+        int bos = tokenizer.vocabulary().bosId();
+        if (prompted.length == 0 || prompted[0] != bos) {
+            // A prompt always starts from BOS here, so that an empty prompt means "BOS alone" and the model
+            // sees the start-of-text it was trained with.
+            int[] withBos = new int[prompted.length + 1];
+            withBos[0] = bos;
+            System.arraycopy(prompted, 0, withBos, 1, prompted.length);
+            prompted = withBos;
+        }
+        KvCache cache = model.newKvCache(contextLength);
+        int ctx = cache.capacity();
+        if (prompted.length >= ctx) {
+            throw new ContextOverflowException("context_length_exceeded: the prompt is " + prompted.length
+                    + " tokens, the context holds " + ctx + " (use a larger --ctx-size or a shorter prompt)");
+        }
+
+        Transformer transformer = model.transformer();
+        int vocab = model.config().vocabSize();
+        float[] logits = new float[vocab];
+        int limit = maxTokens < 0 ? Integer.MAX_VALUE : maxTokens;
+        int[] history = new int[ctx]; // every token read or generated, for the repetition penalty
+        System.arraycopy(prompted, 0, history, 0, prompted.length);
+        int length = prompted.length;
+
+        StreamingDecoder decoder = new StreamingDecoder(tokenizer);
+        for (int t : prompted) decoder.accept(t); // the prompt is not echoed, but its last token shapes the next piece
+
+        long t0 = System.nanoTime();
+        int[] positions = new int[length];
+        for (int i = 0; i < length; i++) positions[i] = i;
+        transformer.forward(prompted, positions, length, cache, false, logits);
+        long t1 = System.nanoTime();
+
+        Sampler sampler = new Sampler(samplerConfig);
+        int[] one = new int[1], pos = new int[1];
+        int eos = tokenizer.vocabulary().eosId();
+        Stop stop = Stop.LENGTH;
+        int generated = 0;
+        while (generated < limit) {
+            int next = sampler.sample(logits, history, length);
+            if (next == eos) {
+                stop = Stop.EOS;
+                break;
+            }
+            history[length++] = next;
+            generated++;
+            String piece = decoder.accept(next);
+            if (!piece.isEmpty()) out.accept(piece);
+            if (generated == limit) break;
+            if (length >= ctx) {
+                stop = Stop.CONTEXT;
+                break;
+            }
+            one[0] = next;
+            pos[0] = length - 1;
+            transformer.forward(one, pos, 1, cache, false, logits);
+        }
+        String rest = decoder.flush();
+        if (!rest.isEmpty()) out.accept(rest);
+        long t2 = System.nanoTime();
+        return new Result(prompted, java.util.Arrays.copyOfRange(history, prompted.length, length), stop, t1 - t0, t2 - t1);
+    }
+}

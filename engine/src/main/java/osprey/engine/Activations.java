@@ -20,6 +20,7 @@ public final class Activations {
     private float[] values = new float[0];  // (rows, cols), float formats
     private byte[] quants = new byte[0];    // (rows, cols), Q8_0
     private float[] scales = new float[0];  // (rows, cols / 32), Q8_0: fp16-rounded block scales
+    private short[] wideQuants = new short[0];  // (rows, cols), Q8_0: the quants again, as the kernels multiply them
 
     public Activations(GgmlType format) {
         switch (format) {
@@ -47,9 +48,13 @@ public final class Activations {
                 }
                 if (quants.length < n) {
                     quants = new byte[n];
+                    wideQuants = new short[n];
                     scales = new float[n / QK8_0];
                 }
                 toQ8_0(x, xOffset, quants, scales, n);
+                for (int i = 0; i < n; i++) {
+                    wideQuants[i] = quants[i];
+                }
             }
             default -> throw new AssertionError(format);
         }
@@ -93,6 +98,7 @@ public final class Activations {
      * Blocks of 32: scale d = max|x| / 127 stored as fp16, quants round(x * 127 / max|x|) with ties to
      * even (llama.cpp's AVX path uses _mm256_round_ps nearest; its scalar path uses roundf, which
      * differs on exact ties). Note the quants use the unrounded 127 / max|x|, not 1 / fp16(d).
+     * The quants stay within [-127, 127]: kernels rely on it (a product with any weight byte fits in 15 bits).
      */
     static void toQ8_0(float[] x, int xOffset, byte[] q, float[] scales, int n) {
         for (int b = 0; b < n / QK8_0; b++) {
@@ -130,6 +136,14 @@ public final class Activations {
     /** Q8_0: the 8-bit quants, row-major; the array may be longer than rows * cols. */
     public byte[] quants() {
         return quants;
+    }
+
+    /**
+     * Q8_0: {@link #quants()} widened to shorts once here, so the dot kernels, which multiply in 16-bit
+     * lanes, do not widen them again for every weight row.
+     */
+    short[] wideQuants() {
+        return wideQuants;
     }
 
     /** Q8_0: one scale per block of 32, row-major (row r's blocks start at r * cols / 32). */

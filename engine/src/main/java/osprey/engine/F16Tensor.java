@@ -1,15 +1,18 @@
 package osprey.engine;
 
+import static jdk.incubator.vector.VectorOperators.EQ;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.S2I;
 import static osprey.engine.VectorMath.F;
 import static osprey.engine.VectorMath.I;
 import static osprey.engine.VectorMath.L;
 import static osprey.engine.VectorMath.S;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -23,35 +26,22 @@ public final class F16Tensor extends FloatTensor {
     }
 
     @Override
-    public GgmlType type() {
-        return GgmlType.F16;
-    }
-
-    @Override
     public float getFloat(long index) {
         return Float.float16ToFloat(data.get(SHORT_LE, 2 * index));
     }
 
     /**
-     * Half bits (sign-extended to int lanes) to floats, exactly, with integer ops: the Vector API has no
-     * half-float conversion (JDK 25). Shifting left by 13 puts exponent and mantissa where a float keeps
+     * Half to float conversion, inline, with integer ops: the Vector API has no half-float conversion
+     * (JDK 25), and loading halves into a float[] for the auto-vectorised Float.float16ToFloat was
+     * slower. Shifting the sign-extended bits left by 13 puts exponent and mantissa where a float keeps
      * them, still biased by 15; the mask keeps one copy of the sign (the extension left copies in bits
      * 28-30). Read as a float this is the value times 2^-112, whether the half was normal, subnormal
      * (which lands on a float subnormal) or zero, so one exact multiply by 2^112 rebiases it. Only
      * infinity and NaN (exponent 31) need their float exponent (255) set instead, keeping the payload.
+     *
+     * <p>The conversion is written in the loop, not in a helper: a helper returning a vector that C2
+     * declines to inline (it does, for methods it already compiled big) boxes the vector, 30x slower.
      */
-    static FloatVector halfToFloat(IntVector halfBits) {
-        IntVector bits = halfBits.lanewise(VectorOperators.LSHL, 13).and(0x8FFF_FFFF);
-        IntVector finite = bits.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-        var infOrNaN = bits.and(0x0F80_0000).compare(VectorOperators.EQ, 0x0F80_0000);
-        return finite.blend(bits.or(0x7F80_0000), infOrNaN).reinterpretAsFloats();
-    }
-
-    private static FloatVector load(MemorySegment w, long offset) {
-        ShortVector h = ShortVector.fromMemorySegment(S, w, offset, ByteOrder.LITTLE_ENDIAN);
-        return halfToFloat((IntVector) h.convertShape(VectorOperators.S2I, I, 0));
-    }
-
     @Override
     public float dot(long from, Activations x, int row, int n) {
         checkDot(from, x, row, n);
@@ -59,17 +49,17 @@ public final class F16Tensor extends FloatTensor {
         float[] a = x.values();
         int aOff = row * x.cols();
         long wOff = 2 * from;
-        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        FloatVector acc = FloatVector.zero(F);
         int i = 0;
-        for (; i + 2 * L <= n; i += 2 * L) {
-            long o = wOff + 2L * i;
-            acc0 = load(w, o).fma(FloatVector.fromArray(F, a, aOff + i), acc0);
-            acc1 = load(w, o + 2L * L).fma(FloatVector.fromArray(F, a, aOff + i + L), acc1);
-        }
         for (; i + L <= n; i += L) {
-            acc0 = load(w, wOff + 2L * i).fma(FloatVector.fromArray(F, a, aOff + i), acc0);
+            IntVector half = (IntVector) ShortVector.fromMemorySegment(S, w, wOff + 2L * i, LE).convertShape(S2I, I, 0);
+            IntVector bits = half.lanewise(LSHL, 13).and(0x8FFF_FFFF);
+            IntVector finite = bits.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+            VectorMask<Integer> infOrNaN = bits.and(0x0F80_0000).compare(EQ, 0x0F80_0000);
+            FloatVector wv = finite.blend(bits.or(0x7F80_0000), infOrNaN).reinterpretAsFloats();
+            acc = wv.fma(FloatVector.fromArray(F, a, aOff + i), acc);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(acc);
         for (; i < n; i++) {
             sum += Float.float16ToFloat(w.get(SHORT_LE, wOff + 2L * i)) * a[aOff + i];
         }

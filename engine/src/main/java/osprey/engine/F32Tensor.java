@@ -4,7 +4,6 @@ import static osprey.engine.VectorMath.F;
 import static osprey.engine.VectorMath.L;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -13,11 +12,6 @@ public final class F32Tensor extends FloatTensor {
 
     F32Tensor(MemorySegment data, long size) {
         super(GgmlType.F32, data, size);
-    }
-
-    @Override
-    public GgmlType type() {
-        return GgmlType.F32;
     }
 
     @Override
@@ -36,23 +30,19 @@ public final class F32Tensor extends FloatTensor {
         int i = 0;
         for (; i + 4 * L <= n; i += 4 * L) {
             long o = wOff + 4L * i;
-            acc0 = load(w, o).fma(FloatVector.fromArray(F, a, aOff + i), acc0);
-            acc1 = load(w, o + 4L * L).fma(FloatVector.fromArray(F, a, aOff + i + L), acc1);
-            acc2 = load(w, o + 8L * L).fma(FloatVector.fromArray(F, a, aOff + i + 2 * L), acc2);
-            acc3 = load(w, o + 12L * L).fma(FloatVector.fromArray(F, a, aOff + i + 3 * L), acc3);
+            acc0 = FloatVector.fromMemorySegment(F, w, o, LE).fma(FloatVector.fromArray(F, a, aOff + i), acc0);
+            acc1 = FloatVector.fromMemorySegment(F, w, o + 4L * L, LE).fma(FloatVector.fromArray(F, a, aOff + i + L), acc1);
+            acc2 = FloatVector.fromMemorySegment(F, w, o + 8L * L, LE).fma(FloatVector.fromArray(F, a, aOff + i + 2 * L), acc2);
+            acc3 = FloatVector.fromMemorySegment(F, w, o + 12L * L, LE).fma(FloatVector.fromArray(F, a, aOff + i + 3 * L), acc3);
         }
         for (; i + L <= n; i += L) {
-            acc0 = load(w, wOff + 4L * i).fma(FloatVector.fromArray(F, a, aOff + i), acc0);
+            acc0 = FloatVector.fromMemorySegment(F, w, wOff + 4L * i, LE).fma(FloatVector.fromArray(F, a, aOff + i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             sum += w.get(FLOAT_LE, wOff + 4L * i) * a[aOff + i];
         }
         return sum;
-    }
-
-    private static FloatVector load(MemorySegment w, long offset) {
-        return FloatVector.fromMemorySegment(F, w, offset, ByteOrder.LITTLE_ENDIAN);
     }
 
     @Override

@@ -14,9 +14,12 @@ import java.util.Objects;
  */
 public abstract sealed class FloatTensor permits F32Tensor, F16Tensor, BF16Tensor, Q8_0Tensor, Q4_0Tensor {
     static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    final MemorySegment data;  // exactly type().bytesFor(size) bytes
+    final GgmlType type;
+    final GgmlType activationType;  // cached: checked on every dot
+    final MemorySegment data;  // exactly type.bytesFor(size) bytes
     final long size;
 
     FloatTensor(GgmlType type, MemorySegment data, long size) {
@@ -25,6 +28,8 @@ public abstract sealed class FloatTensor permits F32Tensor, F16Tensor, BF16Tenso
             throw new IllegalArgumentException(size + " elements of " + type + " need " + bytes
                     + " bytes, the segment has " + data.byteSize());
         }
+        this.type = type;
+        this.activationType = type.activationType();
         this.data = data.asSlice(0, bytes);
         this.size = size;
     }
@@ -41,7 +46,9 @@ public abstract sealed class FloatTensor permits F32Tensor, F16Tensor, BF16Tenso
         };
     }
 
-    public abstract GgmlType type();
+    public final GgmlType type() {
+        return type;
+    }
 
     public final long size() {
         return size;
@@ -69,23 +76,30 @@ public abstract sealed class FloatTensor permits F32Tensor, F16Tensor, BF16Tenso
     /** The plain scalar twin of {@link #dot}, summing in llama.cpp's order: the test oracle. */
     public abstract float dotScalar(long from, Activations x, int row, int n);
 
-    /** The checks both dots share: cheap next to the O(n) work they guard. */
+    /**
+     * The checks both dots share, small enough to inline: cheap next to the O(n) work they guard.
+     * (The kernels read the weights through bounds-checked segment and array accesses anyway; these
+     * turn a wrong call into a clear message instead of a wrong sum.)
+     */
     final void checkDot(long from, Activations x, int row, int n) {
-        GgmlType type = type();
-        if (x.format() != type.activationType()) {
-            throw new IllegalArgumentException(type + " weights multiply " + type.activationType()
-                    + " activations, got " + x.format());
+        int block = type.blockSize();
+        if (x.format() != activationType || n > x.cols() || (from | n) % block != 0) {
+            throw badDot(from, x, n);
         }
         Objects.checkFromIndexSize(from, n, size);
         Objects.checkIndex(row, x.rows());
+    }
+
+    private IllegalArgumentException badDot(long from, Activations x, int n) {
+        if (x.format() != activationType) {
+            return new IllegalArgumentException(type + " weights multiply " + activationType
+                    + " activations, got " + x.format());
+        }
         if (n > x.cols()) {
-            throw new IllegalArgumentException("dot of " + n + " elements with rows of " + x.cols());
+            return new IllegalArgumentException("dot of " + n + " elements with rows of " + x.cols());
         }
-        int block = type.blockSize();
-        if (from % block != 0 || n % block != 0) {
-            throw new IllegalArgumentException(type + " dot must cover whole blocks of " + block
-                    + ": from " + from + ", n " + n);
-        }
+        return new IllegalArgumentException(type + " dot must cover whole blocks of " + type.blockSize()
+                + ": from " + from + ", n " + n);
     }
 
     @Override

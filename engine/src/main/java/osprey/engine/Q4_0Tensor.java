@@ -1,16 +1,22 @@
 package osprey.engine;
 
-import static osprey.engine.VectorMath.B;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
+import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
 import static osprey.engine.VectorMath.F;
 import static osprey.engine.VectorMath.I;
 import static osprey.engine.VectorMath.L;
+import static osprey.engine.VectorMath.QB;
+import static osprey.engine.VectorMath.QCHUNK;
+import static osprey.engine.VectorMath.QS;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -21,22 +27,16 @@ import jdk.incubator.vector.VectorOperators;
 public final class Q4_0Tensor extends FloatTensor {
     static final int BLOCK = 32;
     static final int BLOCK_BYTES = 18;
-    /** How many int vectors one byte vector widens into (1, or 2 where a float vector is 128 bits). */
-    private static final int PARTS = B.length() / L;
+    private static final int HALF = BLOCK / 2;
 
     static {
-        if (BLOCK / 2 % B.length() != 0) {
-            throw new ExceptionInInitializerError("byte vectors of " + B.length() + " lanes do not tile a Q4_0 block");
+        if (HALF % QCHUNK != 0) {
+            throw new ExceptionInInitializerError("chunks of " + QCHUNK + " quants do not tile a Q4_0 block");
         }
     }
 
     Q4_0Tensor(MemorySegment data, long size) {
         super(GgmlType.Q4_0, data, size);
-    }
-
-    @Override
-    public GgmlType type() {
-        return GgmlType.Q4_0;
     }
 
     @Override
@@ -48,39 +48,46 @@ public final class Q4_0Tensor extends FloatTensor {
         return Float.float16ToFloat(data.get(SHORT_LE, block)) * (nibble - 8);
     }
 
+    /**
+     * Nibbles are split and multiplied in 16-bit lanes: each lane pairs weight j with weight j + 16,
+     * whose quant products sum to at most 2 * 8 * 127, then widens to int for the block sum.
+     * One method, first chunk starting the sum: for the same reasons as {@link Q8_0Tensor#dot}.
+     */
     @Override
     public float dot(long from, Activations x, int row, int n) {
         checkDot(from, x, row, n);
         MemorySegment w = data;
-        byte[] xq = x.quants();
+        short[] xq = x.wideQuants();
         float[] xd = x.scales();
         int qOff = row * x.cols();
         int dOff = qOff / BLOCK;
         long wOff = from / BLOCK * BLOCK_BYTES;
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n / BLOCK; b++) {
-            long blk = wOff + (long) b * BLOCK_BYTES;
+            long qs = wOff + (long) b * BLOCK_BYTES + 2;
             int q = qOff + b * BLOCK;
-            IntVector isum = IntVector.zero(I);
-            for (int c = 0; c < BLOCK / 2; c += B.length()) {
-                ByteVector packed = ByteVector.fromMemorySegment(B, w, blk + 2 + c, ByteOrder.LITTLE_ENDIAN);
-                // LSHR on byte lanes shifts the unsigned 8-bit value, so no mask is needed after it
-                ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
-                ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
-                ByteVector xlo = ByteVector.fromArray(B, xq, q + c);
-                ByteVector xhi = ByteVector.fromArray(B, xq, q + BLOCK / 2 + c);
-                for (int p = 0; p < PARTS; p++) {
-                    IntVector l = (IntVector) lo.convertShape(VectorOperators.B2I, I, p);
-                    IntVector h = (IntVector) hi.convertShape(VectorOperators.B2I, I, p);
-                    IntVector xl = (IntVector) xlo.convertShape(VectorOperators.B2I, I, p);
-                    IntVector xh = (IntVector) xhi.convertShape(VectorOperators.B2I, I, p);
-                    isum = isum.add(l.mul(xl)).add(h.mul(xh));
+            // zero-extended, so the high nibble is a plain shift and the low one a mask
+            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(QB, w, qs, LE).convertShape(ZERO_EXTEND_B2S, QS, 0);
+            ShortVector lo = packed.and((short) 0x0F).sub((short) 8);
+            ShortVector hi = packed.lanewise(LSHR, 4).sub((short) 8);
+            ShortVector p = lo.mul(ShortVector.fromArray(QS, xq, q)).add(hi.mul(ShortVector.fromArray(QS, xq, q + HALF)));
+            IntVector isum = (IntVector) p.convertShape(S2I, I, 0);
+            for (int part = 1; part < QCHUNK / L; part++) {
+                isum = isum.add((IntVector) p.convertShape(S2I, I, part));
+            }
+            for (int c = QCHUNK; c < HALF; c += QCHUNK) {  // no iterations with AVX-512: one chunk is the block
+                packed = (ShortVector) ByteVector.fromMemorySegment(QB, w, qs + c, LE).convertShape(ZERO_EXTEND_B2S, QS, 0);
+                lo = packed.and((short) 0x0F).sub((short) 8);
+                hi = packed.lanewise(LSHR, 4).sub((short) 8);
+                p = lo.mul(ShortVector.fromArray(QS, xq, q + c)).add(hi.mul(ShortVector.fromArray(QS, xq, q + HALF + c)));
+                for (int part = 0; part < QCHUNK / L; part++) {
+                    isum = isum.add((IntVector) p.convertShape(S2I, I, part));
                 }
             }
-            float d = Float.float16ToFloat(w.get(SHORT_LE, blk)) * xd[dOff + b];
-            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d), acc);
+            float d = Float.float16ToFloat(w.get(SHORT_LE, qs - 2)) * xd[dOff + b];
+            acc = ((FloatVector) isum.convert(I2F, 0)).fma(FloatVector.broadcast(F, d), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sumLanes(acc);
     }
 
     @Override

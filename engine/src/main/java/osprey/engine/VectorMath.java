@@ -21,8 +21,26 @@ public final class VectorMath {
     static final VectorSpecies<Integer> I = F.withLanes(int.class);
     /** As many shorts as float lanes: F16/BF16 bits, widened to I. */
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * Short.SIZE));
-    /** Bytes of quants, widened to I in L-lane parts (at least 64 bits: the narrowest vector shape). */
-    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * Byte.SIZE)));
+    /**
+     * Quants are multiplied as shorts, in chunks of QCHUNK: as many as float lanes, but at least 8
+     * because the narrowest byte vector is 64 bits. Each chunk's int sums widen into QCHUNK / L int vectors.
+     */
+    static final int QCHUNK = Math.max(8, L);
+    static final VectorSpecies<Byte> QB = VectorSpecies.of(byte.class, VectorShape.forBitSize(QCHUNK * Byte.SIZE));
+    static final VectorSpecies<Short> QS = VectorSpecies.of(short.class, VectorShape.forBitSize(QCHUNK * Short.SIZE));
+
+    /**
+     * The sum of a vector's lanes in one fixed order (halves folded onto each other: a pairwise tree).
+     * Why not {@code reduceLanes(ADD)}: its float summation order is unspecified and does differ between
+     * the interpreter and C2-compiled code, so the same forward pass could give different logits before
+     * and after warm-up. Fixed order keeps every run bit-identical.
+     */
+    static float sumLanes(FloatVector v) {
+        for (int half = v.length() / 2; half >= 1; half /= 2) {
+            v = v.add(v.slice(half));
+        }
+        return v.lane(0);
+    }
 
     private VectorMath() {
     }
@@ -40,7 +58,7 @@ public final class VectorMath {
         for (; i + L <= n; i += L) {
             acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }

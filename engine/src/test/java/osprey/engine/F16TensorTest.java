@@ -7,33 +7,13 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Random;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import org.junit.jupiter.api.Test;
 
 class F16TensorTest {
 
     @Test
-    void vectorConversionIsExactForAllHalfBitPatterns() {
-        int lanes = VectorMath.L;
-        int[] bits = new int[lanes];
-        float[] got = new float[lanes];
-        for (int h = 0; h < 65536; h += lanes) {
-            for (int k = 0; k < lanes; k++) {
-                bits[k] = (short) (h + k);  // sign-extended, as S2I widens
-            }
-            FloatVector f = F16Tensor.halfToFloat(IntVector.fromArray(VectorMath.I, bits, 0));
-            f.intoArray(got, 0);
-            for (int k = 0; k < lanes; k++) {
-                float expected = Float.float16ToFloat((short) (h + k));
-                String what = String.format("half 0x%04x", h + k);
-                if (Float.isNaN(expected)) {
-                    assertThat(got[k]).as(what).isNaN();
-                } else {
-                    assertThat(Float.floatToRawIntBits(got[k])).as(what).isEqualTo(Float.floatToRawIntBits(expected));
-                }
-            }
-        }
+    void vectorDotReadsEveryBitPatternExactly() {
+        TestTensors.checkEveryBitPatternThroughDot(GgmlType.F16, h -> Float.float16ToFloat((short) h));
     }
 
     @Test

@@ -127,6 +127,71 @@ final class TestTensors {
         }
     }
 
+    /**
+     * Reads every 16-bit pattern of an F16 or BF16 tensor through the vector dot, against
+     * {@code expected} (the definition of the format). Finite patterns: windows of L elements dotted
+     * with one-hot activation rows give each element exactly (+0 and -0 compare equal: the zero products
+     * of the other lanes add +0). Infinity and NaN (where 0 * x is NaN): each alone among ones, dotted
+     * with ones, must stay the same infinity, or NaN.
+     */
+    static void checkEveryBitPatternThroughDot(GgmlType type, java.util.function.IntFunction<Float> expected) {
+        int lanes = VectorMath.L;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(2L * 65536);
+            for (int h = 0; h < 65536; h++) {
+                seg.set(SHORT_LE, 2L * h, (short) h);
+            }
+            FloatTensor all = FloatTensor.of(type, seg, 65536);
+            float[] identity = new float[lanes * lanes];
+            for (int k = 0; k < lanes; k++) {
+                identity[k * lanes + k] = 1f;
+            }
+            Activations oneHot = new Activations(type);
+            oneHot.load(identity, 0, lanes, lanes);
+            java.util.List<Integer> nonFinite = new java.util.ArrayList<>();
+            for (int h = 0; h < 65536; h++) {
+                if (!Float.isFinite(expected.apply(h))) {
+                    nonFinite.add(h);
+                    continue;
+                }
+                int start = h / lanes * lanes;
+                boolean finiteWindow = true;
+                for (int j = start; j < start + lanes; j++) {
+                    finiteWindow &= Float.isFinite(expected.apply(j));
+                }
+                if (finiteWindow) {
+                    float got = all.dot(start, oneHot, h - start, lanes);
+                    assertThat(Float.floatToRawIntBits(got + 0f)).as("%s 0x%04x", type, h)
+                            .isEqualTo(Float.floatToRawIntBits(expected.apply(h) + 0f));
+                }
+            }
+            assertThat(nonFinite).hasSizeGreaterThan(255);
+
+            MemorySegment specials = arena.allocate(2L * lanes * nonFinite.size());
+            short one = (short) (type == GgmlType.F16 ? Float.floatToFloat16(1f) : Activations.floatToBF16(1f));
+            for (int s = 0; s < nonFinite.size(); s++) {
+                for (int j = 0; j < lanes; j++) {
+                    specials.set(SHORT_LE, 2L * (s * lanes + j), j == s % lanes ? nonFinite.get(s).shortValue() : one);
+                }
+            }
+            FloatTensor w = FloatTensor.of(type, specials, (long) lanes * nonFinite.size());
+            float[] ones = new float[lanes];
+            java.util.Arrays.fill(ones, 1f);
+            Activations x = new Activations(type);
+            x.load(ones, 0, 1, lanes);
+            for (int s = 0; s < nonFinite.size(); s++) {
+                float want = expected.apply(nonFinite.get(s));
+                float got = w.dot((long) s * lanes, x, 0, lanes);
+                String what = String.format("%s 0x%04x", type, nonFinite.get(s));
+                if (Float.isNaN(want)) {
+                    assertThat(got).as(what).isNaN();
+                } else {
+                    assertThat(got).as(what).isEqualTo(want);
+                }
+            }
+        }
+    }
+
     static MemorySegment bytes(Arena arena, int... values) {
         MemorySegment seg = arena.allocate(values.length);
         for (int i = 0; i < values.length; i++) {

@@ -13,16 +13,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The fidelity oracle: Osprey's logits for sequence A against llama.cpp's and against the exact-math
- * ("ideal") logits of ../shared/reference, for every stories260K variant whose tensor types Osprey runs,
- * and llama-2-tiny-random (F16, 32k vocabulary). Greedy continuations must equal llama.cpp's.
+ * ("ideal") logits of ../shared/reference, for every reference model whose tensor types Osprey runs, and
+ * llama.cpp's greedy continuations, which must be equal.
  *
- * <p>Why these tolerances (all in units of the ideal logits' standard deviation, as in the README):
- * Osprey converts activations before each matmul exactly as llama.cpp's CPU backend does (F16/BF16
- * rounding, Q8_0 blocks for Q8_0/Q4_0 weights), so it should land on llama.cpp's own numbers up to float
- * summation order: the README finds such an emulation within ~1e-6 x std of llama.cpp on most positions,
- * and up to 0.09 x std where one rounding decision goes the other way. {@code maxVsLlamaCpp} is set a
- * little above what Osprey measured, well under that bound. Against the ideal file the distance must stay
- * within llama.cpp's own distance n_A (README table) plus the same margin.
+ * <p>Why these tolerances (in units of the ideal logits' standard deviation, as in the reference README):
+ * <ul>
+ * <li>F32 models: llama.cpp and the ideal file agree to n_A &lt; 1e-5; an F32 engine differs only by float
+ *     summation order. Osprey measures &lt; 6e-6 against both; the bound is 2e-5.
+ * <li>Models whose activations are rounded (F16, BF16, Q8_0, Q4_0 weights): Osprey rounds activations
+ *     before each matmul exactly as llama.cpp's CPU backend does, so most rows land within ~1e-6 of
+ *     llama.cpp. But a float sum in another order can put one rounded value (an f16 activation, a Q8_0
+ *     quant) on the other side of a rounding boundary; the README measures that such a flip moves logits
+ *     by up to 0.09 x std, and llama.cpp itself differs between batch and one-by-one evaluation by as much.
+ *     So: within 0.1 x std of llama.cpp; within 1.25 x n_A of the ideal logits (n_A = llama.cpp's own
+ *     distance to them, README table: the activation rounding, not the weights, sets it); argmax equal
+ *     to llama.cpp's on at least 95% of the positions; and the greedy continuation equal.
+ * </ul>
  */
 class ReferenceLogitsTest {
     private static ThreadPool pool;
@@ -39,15 +45,23 @@ class ReferenceLogitsTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({
-            // name,               model file (under ../shared),                            maxVsLlamaCpp, n_A (README), margin
-            "stories260K,          models/stories260K/stories260K.gguf,                      1e-5, 1.07e-06, 1e-5",
-            "stories260K-F16,      reference/stories260K-F16.gguf,                           1e-3, 8.61e-04, 1e-3",
-            "stories260K-BF16,     reference/stories260K-BF16.gguf,                          1e-3, 6.28e-03, 1e-3",
-            "stories260K-Q8_0,     reference/stories260K-Q8_0.gguf,                          1e-3, 2.32e-02, 1e-3",
-            "stories260K-Q4_0,     reference/stories260K-Q4_0.gguf,                          1e-3, 2.35e-02, 1e-3",
-            "llama-2-tiny-random,  models/ollama-tiny-random/llama-2-tiny-random.gguf,       1e-3, 1.43e-03, 1e-3",
+            // name,               model file (under ../shared),                            activations, n_A (README)
+            "stories260K,           models/stories260K/stories260K.gguf,                       float,   1.07e-06",
+            "stories260K-F16,       reference/stories260K-F16.gguf,                            rounded, 8.61e-04",
+            "stories260K-BF16,      reference/stories260K-BF16.gguf,                           rounded, 6.28e-03",
+            "stories260K-Q8_0,      reference/stories260K-Q8_0.gguf,                           rounded, 2.32e-02",
+            "stories260K-Q4_0,      reference/stories260K-Q4_0.gguf,                           rounded, 2.35e-02",
+            "llama-2-tiny-random,   models/ollama-tiny-random/llama-2-tiny-random.gguf,        rounded, 1.43e-03",
+            "synth-llama-F32,       reference/synth-llama-F32.gguf,                            float,   3.11e-06",
+            "synth-llama-F16,       reference/synth-llama-F16.gguf,                            rounded, 2.62e-03",
+            "synth-llama-BF16,      reference/synth-llama-BF16.gguf,                           rounded, 2.41e-02",
+            "synth-llama-Q8_0,      reference/synth-llama-Q8_0.gguf,                           rounded, 7.16e-02",
+            "synth-llama3rope-F32,  reference/synth-llama3rope-F32.gguf,                       float,   6.51e-06",
+            "synth-llama3rope-Q8_0, reference/synth-llama3rope-Q8_0.gguf,                      rounded, 1.99e-01",
+            "synth-qwen2-F32,       reference/synth-qwen2-F32.gguf,                            float,   7.51e-06",
+            "synth-qwen2-Q8_0,      reference/synth-qwen2-Q8_0.gguf,                           rounded, 1.34e-01",
     })
-    void logitsAndGreedyMatchLlamaCpp(String name, String modelPath, double maxVsLlamaCpp, double nA, double margin) {
+    void logitsAndGreedyMatchLlamaCpp(String name, String modelPath, String activations, double nA) {
         Reference ref = Reference.load(name, SharedData.require(modelPath));
         try (Model model = Model.load(ref.model(), pool)) {
             int vocab = model.config().vocabSize();
@@ -74,8 +88,10 @@ class ReferenceLogitsTest {
                     System.out.printf("  row %2d: vs llama.cpp %.3e, vs ideal %.3e%n", r, m / std, mi / std);
                 }
             }
-            assertThat(vsLlama).as("max |osprey - llama.cpp| / std").isLessThan(maxVsLlamaCpp);
-            assertThat(vsIdeal).as("max |osprey - ideal| / std").isLessThan(nA + margin);
+            boolean exact = activations.equals("float");
+            assertThat(vsLlama).as("max |osprey - llama.cpp| / std").isLessThan(exact ? 2e-5 : 0.1);
+            assertThat(vsIdeal).as("max |osprey - ideal| / std").isLessThan(exact ? 2e-5 : 1.25 * nA);
+            assertThat(agree).as("share of positions whose argmax equals llama.cpp's").isGreaterThanOrEqualTo(0.95);
 
             // Greedy: the first 8 ids in one batch, then one token per forward, as llama.cpp's file was made.
             int[] greedy = greedy(model, Arrays.copyOf(ref.ids(), 8), ref.greedy().length);

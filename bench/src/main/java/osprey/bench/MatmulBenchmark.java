@@ -1,0 +1,110 @@
+package osprey.bench;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import osprey.engine.Activations;
+import osprey.engine.FloatTensor;
+import osprey.engine.GgmlType;
+import osprey.engine.Matmul;
+import osprey.engine.ThreadPool;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One decode-step matmul (a single activation row against a weight matrix) per tensor type: the kernel
+ * that bounds decode speed. The weight matrix (default 2048 x 8192, a Llama-3.2-1B FFN projection) is
+ * larger than the caches, so the figure is a memory-bandwidth figure; GB/s = bytes of weights / time.
+ *
+ * <p>Run: {@code bench/run MatmulBenchmark} (see README).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+public class MatmulBenchmark {
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    public String type;
+
+    @Param({"2048"})
+    public int nIn;
+
+    @Param({"8192"})
+    public int nOut;
+
+    @Param({"2"})
+    public int threads;
+
+    private Arena arena;
+    private FloatTensor weights;
+    private Activations x;
+    private float[] out;
+    private ThreadPool pool;
+
+    @Setup(Level.Trial)
+    public void setup() {
+        GgmlType t = GgmlType.valueOf(type);
+        long elements = (long) nIn * nOut;
+        arena = Arena.ofShared();
+        MemorySegment seg = arena.allocate(t.bytesFor(elements), 64);
+        fillRandom(t, seg, elements);
+        weights = FloatTensor.of(t, seg, elements);
+        float[] input = new float[nIn];
+        SplittableRandom r = new SplittableRandom(1);
+        for (int i = 0; i < nIn; i++) input[i] = (float) r.nextGaussian();
+        x = new Activations(t.activationType());
+        x.load(input, 0, 1, nIn);
+        out = new float[nOut];
+        pool = new ThreadPool(threads);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        pool.close();
+        arena.close();
+    }
+
+    @Benchmark
+    public float[] decodeMatmul() {
+        Matmul.matmul(pool, weights, nIn, nOut, x, out);
+        return out;
+    }
+
+    /** Random weights in the type's layout, with sane scales (random bytes would make NaN/huge f16 scales). */
+    static void fillRandom(GgmlType t, MemorySegment seg, long elements) {
+        SplittableRandom r = new SplittableRandom(42);
+        var shortLe = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        var floatLe = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        switch (t) {
+            case F32 -> { for (long i = 0; i < elements; i++) seg.set(floatLe, 4 * i, (float) r.nextGaussian()); }
+            case F16 -> { for (long i = 0; i < elements; i++) seg.set(shortLe, 2 * i, Float.floatToFloat16((float) r.nextGaussian())); }
+            case BF16 -> { for (long i = 0; i < elements; i++) seg.set(shortLe, 2 * i, (short) (Float.floatToIntBits((float) r.nextGaussian()) >>> 16)); }
+            case Q8_0, Q4_0 -> {
+                long blocks = elements / t.blockSize();
+                for (long b = 0; b < blocks; b++) {
+                    long at = b * t.bytesPerBlock();
+                    seg.set(shortLe, at, Float.floatToFloat16(0.01f + 0.01f * (float) r.nextDouble()));
+                    for (int i = 2; i < t.bytesPerBlock(); i++) seg.set(ValueLayout.JAVA_BYTE, at + i, (byte) r.nextInt(256));
+                }
+            }
+            default -> throw new IllegalArgumentException("no benchmark data for " + t);
+        }
+    }
+}

@@ -19,7 +19,7 @@ import java.util.function.Consumer;
  */
 public final class Generation {
 
-    /** Why generation ended. */
+    /** Why generation ended: an end-of-generation token, the token limit, or a full context. */
     public enum Stop { EOS, LENGTH, CONTEXT }
 
     /**
@@ -46,17 +46,16 @@ public final class Generation {
      */
     public static Result run(Model model, String prompt, int maxTokens, SamplerConfig samplerConfig,
                              int contextLength, Consumer<String> out) {
+        return run(model, prompt, maxTokens, samplerConfig, contextLength, new int[]{model.tokenizer().vocabulary().eosId()}, out);
+    }
+
+    /** As above, stopping at any of {@code stopTokens} (which are not emitted) instead of EOS alone. */
+    public static Result run(Model model, String prompt, int maxTokens, SamplerConfig samplerConfig,
+                             int contextLength, int[] stopTokens, Consumer<String> out) {
         var tokenizer = model.tokenizer();
-        int[] prompted = tokenizer.encode(prompt, true, true);
-        int bos = tokenizer.vocabulary().bosId();
-        if (prompted.length == 0 || prompted[0] != bos) {
-            // A prompt always starts from BOS here, so that an empty prompt means "BOS alone" and the model
-            // sees the start-of-text it was trained with.
-            int[] withBos = new int[prompted.length + 1];
-            withBos[0] = bos;
-            System.arraycopy(prompted, 0, withBos, 1, prompted.length);
-            prompted = withBos;
-        }
+        // BOS first when the vocabulary asks for it (add_bos_token), as llama.cpp does; an empty prompt is BOS alone.
+        int[] prompted = tokenizer.encode(prompt, tokenizer.vocabulary().addBos(), true);
+        if (prompted.length == 0) prompted = new int[]{tokenizer.vocabulary().bosId()};
         KvCache cache = model.newKvCache(contextLength);
         int ctx = cache.capacity();
         if (prompted.length >= ctx) {
@@ -83,12 +82,11 @@ public final class Generation {
 
         Sampler sampler = new Sampler(samplerConfig);
         int[] one = new int[1], pos = new int[1];
-        int eos = tokenizer.vocabulary().eosId();
         Stop stop = Stop.LENGTH;
         int generated = 0;
         while (generated < limit) {
             int next = sampler.sample(logits, history, length);
-            if (next == eos) {
+            if (contains(stopTokens, next)) {
                 stop = Stop.EOS;
                 break;
             }
@@ -109,5 +107,10 @@ public final class Generation {
         if (!rest.isEmpty()) out.accept(rest);
         long t2 = System.nanoTime();
         return new Result(prompted, java.util.Arrays.copyOfRange(history, prompted.length, length), stop, t1 - t0, t2 - t1);
+    }
+
+    private static boolean contains(int[] ids, int id) {
+        for (int x : ids) if (x == id) return true;
+        return false;
     }
 }

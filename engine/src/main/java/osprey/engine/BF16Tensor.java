@@ -54,16 +54,4 @@ public final class BF16Tensor extends FloatTensor {
         }
         return sum;
     }
-
-    @Override
-    public float dotScalar(long from, Activations x, int row, int n) {
-        checkDot(from, x, row, n);
-        float[] a = x.values();
-        int aOff = row * x.cols();
-        float sum = 0f;
-        for (int i = 0; i < n; i++) {
-            sum += getFloat(from + i) * a[aOff + i];
-        }
-        return sum;
-    }
 }

@@ -73,8 +73,20 @@ public abstract sealed class FloatTensor permits F32Tensor, F16Tensor, BF16Tenso
      */
     public abstract float dot(long from, Activations x, int row, int n);
 
-    /** The plain scalar twin of {@link #dot}, summing in llama.cpp's order: the test oracle. */
-    public abstract float dotScalar(long from, Activations x, int row, int n);
+    /**
+     * The plain scalar twin of {@link #dot}, summing in llama.cpp's order: the test oracle. This one is
+     * for the float types (F32, F16, BF16), whose activations are floats; the block types override it.
+     */
+    public float dotScalar(long from, Activations x, int row, int n) {
+        checkDot(from, x, row, n);
+        float[] a = x.values();
+        int aOff = row * x.cols();
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += getFloat(from + i) * a[aOff + i];
+        }
+        return sum;
+    }
 
     /**
      * The checks both dots share, small enough to inline: cheap next to the O(n) work they guard.

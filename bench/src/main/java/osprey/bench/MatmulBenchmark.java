@@ -27,9 +27,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One decode-step matmul (a single activation row against a weight matrix) per tensor type: the kernel
- * that bounds decode speed. The weight matrix (default 2048 x 8192, a Llama-3.2-1B FFN projection) is
- * larger than the caches, so the figure is a memory-bandwidth figure; GB/s = bytes of weights / time.
+ * Matmul per tensor type at a Llama-3.2-1B FFN shape (2048 x 8192): {@code tokens = 1} is a decode step,
+ * bound by memory bandwidth (GB/s = weight bytes / time); {@code tokens = 128} is prefill, bound by
+ * arithmetic (GFLOP/s = 2 x 2048 x 8192 x 128 / time). Both figures are printed by {@code bench/run}.
  *
  * <p>Run: {@code bench/run MatmulBenchmark} (see README).
  */
@@ -52,6 +52,9 @@ public class MatmulBenchmark {
     @Param({"2"})
     public int threads;
 
+    @Param({"1"})
+    public int tokens;
+
     private Arena arena;
     private FloatTensor weights;
     private Activations x;
@@ -66,12 +69,12 @@ public class MatmulBenchmark {
         MemorySegment seg = arena.allocate(t.bytesFor(elements), 64);
         fillRandom(t, seg, elements);
         weights = FloatTensor.of(t, seg, elements);
-        float[] input = new float[nIn];
+        float[] input = new float[tokens * nIn];
         SplittableRandom r = new SplittableRandom(1);
-        for (int i = 0; i < nIn; i++) input[i] = (float) r.nextGaussian();
+        for (int i = 0; i < input.length; i++) input[i] = (float) r.nextGaussian();
         x = new Activations(t.activationType());
-        x.load(input, 0, 1, nIn);
-        out = new float[nOut];
+        x.load(input, 0, tokens, nIn);
+        out = new float[tokens * nOut];
         pool = new ThreadPool(threads);
     }
 
@@ -82,7 +85,7 @@ public class MatmulBenchmark {
     }
 
     @Benchmark
-    public float[] decodeMatmul() {
+    public float[] matmul() {
         Matmul.matmul(pool, weights, nIn, nOut, x, out);
         return out;
     }

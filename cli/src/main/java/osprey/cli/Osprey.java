@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
  */
 @Command(name = "osprey", mixinStandardHelpOptions = true, version = "osprey 0.1.0",
         description = "A local LLM runtime in Java: runs GGUF models on the CPU with the Vector API.",
-        subcommands = {RunCommand.class, TokenizeCommand.class, LogitsCommand.class, InspectCommand.class,
+        subcommands = {RunCommand.class, TokenizeCommand.class, LogitsCommand.class, InspectCommand.class, SynthCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Osprey {
 

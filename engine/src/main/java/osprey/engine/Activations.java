@@ -8,23 +8,28 @@ package osprey.engine;
  * half of a quantized dot product that decides whether our logits match llama.cpp's.
  *
  * <p>Buffers only grow: loading a batch no larger than any before it allocates nothing.
- * Float formats (F32, F16, BF16) fill {@link #values()}; Q8_0 fills {@link #quants()} and {@link #scales()}.
+ * Float formats (F32, F16, BF16) fill {@link #values()}; Q8_0 fills {@link #quants()} and {@link #scales()};
+ * Q8_K (the K-quants' format: blocks of 256) fills those and {@link #bsums()}.
  */
 public final class Activations {
     /** Elements per Q8_0 block. */
     static final int QK8_0 = 32;
+    /** Elements per Q8_K block, and per group summed into one of its bsums. */
+    static final int QK_K = 256;
+    static final int BSUM_GROUP = 16;
 
     private final GgmlType format;
     private int rows;
     private int cols;
     private float[] values = new float[0];  // (rows, cols), float formats
     private byte[] quants = new byte[0];    // (rows, cols), Q8_0
-    private float[] scales = new float[0];  // (rows, cols / 32), Q8_0: fp16-rounded block scales
-    private short[] wideQuants = new short[0];  // (rows, cols), Q8_0: the quants again, as the kernels multiply them
+    private float[] scales = new float[0];  // (rows, cols / 32), Q8_0: fp16-rounded block scales; (rows, cols / 256), Q8_K
+    private short[] wideQuants = new short[0];  // (rows, cols), Q8_0/Q8_K: the quants again, as the kernels multiply them
+    private short[] bsums = new short[0];   // (rows, cols / 16), Q8_K: sums of 16 consecutive quants
 
     public Activations(GgmlType format) {
         switch (format) {
-            case F32, F16, BF16, Q8_0 -> { }
+            case F32, F16, BF16, Q8_0, Q8_K -> { }
             default -> throw new IllegalArgumentException("no activation conversion to " + format);
         }
         this.format = format;
@@ -52,14 +57,32 @@ public final class Activations {
                     scales = new float[n / QK8_0];
                 }
                 toQ8_0(x, xOffset, quants, scales, n);
-                for (int i = 0; i < n; i++) {
-                    wideQuants[i] = quants[i];
+                widen(n);
+            }
+            case Q8_K -> {
+                if (cols % QK_K != 0) {
+                    throw new IllegalArgumentException("Q8_K activations need a multiple of " + QK_K
+                            + " columns, got " + cols);
                 }
+                if (quants.length < n) {
+                    quants = new byte[n];
+                    wideQuants = new short[n];
+                    scales = new float[n / QK_K];
+                    bsums = new short[n / BSUM_GROUP];
+                }
+                toQ8_K(x, xOffset, quants, scales, bsums, n);
+                widen(n);
             }
             default -> throw new AssertionError(format);
         }
         this.rows = rows;
         this.cols = cols;
+    }
+
+    private void widen(int n) {
+        for (int i = 0; i < n; i++) {
+            wideQuants[i] = quants[i];
+        }
     }
 
     private float[] values(int n) {
@@ -116,6 +139,49 @@ public final class Activations {
         }
     }
 
+    /**
+     * Blocks of 256, as llama.cpp's quantize_row_q8_K_ref (which its x86 backend uses as is): the
+     * element of largest magnitude, sign kept, is max; iscale = -127 / max, so that max itself maps to
+     * -127 (the negative sign keeps every quant within [-127, 127] whichever sign max has; llama.cpp
+     * needs that for IQ2_XXS); q = nearest_int(iscale * x), ties to even, at most 127; the float
+     * (not fp16) scale is d = 1 / iscale, itself rounded, so d is not exactly -max / 127. The first of
+     * equal magnitudes wins. An all-zero block gets d = 0 and zero quants (and zero bsums, which
+     * llama.cpp leaves unwritten there: they are multiplied by d = 0 anyway). bsums: each 16 quants summed.
+     */
+    static void toQ8_K(float[] x, int xOffset, byte[] q, float[] scales, short[] bsums, int n) {
+        for (int b = 0; b < n / QK_K; b++) {
+            int base = xOffset + b * QK_K;
+            int qb = b * QK_K;
+            float max = 0f;
+            float amax = 0f;
+            for (int i = 0; i < QK_K; i++) {
+                float ax = Math.abs(x[base + i]);
+                if (ax > amax) {
+                    amax = ax;
+                    max = x[base + i];
+                }
+            }
+            if (amax == 0f) {
+                scales[b] = 0f;
+                java.util.Arrays.fill(q, qb, qb + QK_K, (byte) 0);
+                java.util.Arrays.fill(bsums, qb / BSUM_GROUP, (qb + QK_K) / BSUM_GROUP, (short) 0);
+                continue;
+            }
+            float iscale = -127f / max;
+            for (int i = 0; i < QK_K; i++) {
+                q[qb + i] = (byte) Math.min(127, KQuantFit.nearestInt(iscale * x[base + i]));
+            }
+            for (int g = 0; g < QK_K / BSUM_GROUP; g++) {
+                int sum = 0;
+                for (int i = 0; i < BSUM_GROUP; i++) {
+                    sum += q[qb + g * BSUM_GROUP + i];
+                }
+                bsums[qb / BSUM_GROUP + g] = (short) sum;
+            }
+            scales[b] = 1f / iscale;
+        }
+    }
+
     public GgmlType format() {
         return format;
     }
@@ -133,21 +199,29 @@ public final class Activations {
         return values;
     }
 
-    /** Q8_0: the 8-bit quants, row-major; the array may be longer than rows * cols. */
+    /** Q8_0/Q8_K: the 8-bit quants, row-major; the array may be longer than rows * cols. */
     public byte[] quants() {
         return quants;
     }
 
     /**
-     * Q8_0: {@link #quants()} widened to shorts once here, so the dot kernels, which multiply in 16-bit
+     * Q8_0/Q8_K: {@link #quants()} widened to shorts once here, so the dot kernels, which multiply in 16-bit
      * lanes, do not widen them again for every weight row.
      */
     short[] wideQuants() {
         return wideQuants;
     }
 
-    /** Q8_0: one scale per block of 32, row-major (row r's blocks start at r * cols / 32). */
+    /**
+     * Q8_0: one scale per block of 32, row-major (row r's blocks start at r * cols / 32).
+     * Q8_K: one per block of 256 (row r's start at r * cols / 256).
+     */
     public float[] scales() {
         return scales;
+    }
+
+    /** Q8_K: the sum of each 16 consecutive quants, row-major (row r's start at r * cols / 16). */
+    public short[] bsums() {
+        return bsums;
     }
 }

@@ -54,4 +54,27 @@ public final class BF16Tensor extends FloatTensor {
         }
         return sum;
     }
+
+    /** bfloat16 as ggml's fp32_to_bf16: round to nearest even, NaN kept quiet ({@link Activations#floatToBF16}). */
+    public static void quantize(float[] x, int xOffset, int n, byte[] out, int outOffset) {
+        Quantizer.checkArguments(GgmlType.BF16, x, xOffset, n, out, outOffset);
+        for (int i = 0; i < n; i++) {
+            Quantizer.putShortLE(out, outOffset + 2 * i, (short) Activations.floatToBF16(x[xOffset + i]));
+        }
+    }
+
+    /** Vectorised: a bfloat16 is the top half of a float, so widening is a 16-bit shift (prefill panels). */
+    @Override
+    public void dequantize(long from, float[] out, int outOffset, int n) {
+        java.util.Objects.checkFromIndexSize(from, n, size);
+        java.util.Objects.checkFromIndexSize(outOffset, n, out.length);
+        MemorySegment w = data;
+        long wOff = 2 * from;
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            IntVector v = (IntVector) ShortVector.fromMemorySegment(S, w, wOff + 2L * i, LE).convertShape(S2I, I, 0);
+            v.lanewise(LSHL, 16).reinterpretAsFloats().intoArray(out, outOffset + i);
+        }
+        for (; i < n; i++) out[outOffset + i] = Float.intBitsToFloat(w.get(SHORT_LE, wOff + 2L * i) << 16);
+    }
 }

@@ -65,4 +65,30 @@ public final class F16Tensor extends FloatTensor {
         }
         return sum;
     }
+
+    /** IEEE half, round to nearest even (as ggml's GGML_FP32_TO_FP16, and F16C). */
+    public static void quantize(float[] x, int xOffset, int n, byte[] out, int outOffset) {
+        Quantizer.checkArguments(GgmlType.F16, x, xOffset, n, out, outOffset);
+        for (int i = 0; i < n; i++) {
+            Quantizer.putShortLE(out, outOffset + 2 * i, Float.floatToFloat16(x[xOffset + i]));
+        }
+    }
+
+    /** Vectorised: the same conversion as {@link #dot}, stored instead of multiplied (prefill panels). */
+    @Override
+    public void dequantize(long from, float[] out, int outOffset, int n) {
+        java.util.Objects.checkFromIndexSize(from, n, size);
+        java.util.Objects.checkFromIndexSize(outOffset, n, out.length);
+        MemorySegment w = data;
+        long wOff = 2 * from;
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            IntVector half = (IntVector) ShortVector.fromMemorySegment(S, w, wOff + 2L * i, LE).convertShape(S2I, I, 0);
+            IntVector bits = half.lanewise(LSHL, 13).and(0x8FFF_FFFF);
+            IntVector finite = bits.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+            VectorMask<Integer> infOrNaN = bits.and(0x0F80_0000).compare(EQ, 0x0F80_0000);
+            finite.blend(bits.or(0x7F80_0000), infOrNaN).reinterpretAsFloats().intoArray(out, outOffset + i);
+        }
+        for (; i < n; i++) out[outOffset + i] = Float.float16ToFloat(w.get(SHORT_LE, wOff + 2L * i));
+    }
 }

@@ -44,4 +44,22 @@ public final class F32Tensor extends FloatTensor {
         }
         return sum;
     }
+
+    /** Little-endian IEEE floats, bit for bit (NaN payloads included). */
+    public static void quantize(float[] x, int xOffset, int n, byte[] out, int outOffset) {
+        Quantizer.checkArguments(GgmlType.F32, x, xOffset, n, out, outOffset);
+        for (int i = 0; i < n; i++) {
+            int bits = Float.floatToRawIntBits(x[xOffset + i]);
+            Quantizer.putShortLE(out, outOffset + 4 * i, (short) bits);
+            Quantizer.putShortLE(out, outOffset + 4 * i + 2, (short) (bits >>> 16));
+        }
+    }
+
+    /** A straight copy out of the segment (prefill panels). */
+    @Override
+    public void dequantize(long from, float[] out, int outOffset, int n) {
+        java.util.Objects.checkFromIndexSize(from, n, size);
+        java.util.Objects.checkFromIndexSize(outOffset, n, out.length);
+        MemorySegment.copy(data, FLOAT_LE, 4 * from, out, outOffset, n);
+    }
 }

@@ -12,7 +12,8 @@ import java.util.Objects;
  *
  * <p>By far most of the engine's time is spent in {@link #dot}: every matmul is one dot per output row.
  */
-public abstract sealed class FloatTensor permits F32Tensor, F16Tensor, BF16Tensor, Q8_0Tensor, Q4_0Tensor {
+public abstract sealed class FloatTensor permits F32Tensor, F16Tensor, BF16Tensor, Q8_0Tensor, Q4_0Tensor,
+        Q4_KTensor, Q6_KTensor {
     static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -42,6 +43,8 @@ public abstract sealed class FloatTensor permits F32Tensor, F16Tensor, BF16Tenso
             case BF16 -> new BF16Tensor(data, size);
             case Q8_0 -> new Q8_0Tensor(data, size);
             case Q4_0 -> new Q4_0Tensor(data, size);
+            case Q4_K -> new Q4_KTensor(data, size);
+            case Q6_K -> new Q6_KTensor(data, size);
             default -> throw new IllegalArgumentException("no kernels for tensor type " + type);
         };
     }

@@ -90,7 +90,7 @@ public enum GgmlType {
     /** Whether this engine has a {@link FloatTensor} (scalar reference and vector kernel) for the type. */
     public boolean hasKernels() {
         return switch (this) {
-            case F32, F16, BF16, Q8_0, Q4_0 -> true;
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K -> true;
             default -> false;
         };
     }

@@ -110,4 +110,64 @@ public final class Q4_0Tensor extends FloatTensor {
         }
         return sum;
     }
+
+    /**
+     * llama.cpp's quantize_row_q4_0_ref: the element of largest magnitude, sign kept, is max;
+     * d = max / -8 (fp16), so that max maps to quant 0 (-8, the end with one more level);
+     * q = min(15, (int8) (x * (1 / d) + 8.5f)), the float sum truncated toward zero.
+     */
+    public static void quantize(float[] x, int xOffset, int n, byte[] out, int outOffset) {
+        Quantizer.checkArguments(GgmlType.Q4_0, x, xOffset, n, out, outOffset);
+        for (int b = 0; b < n / BLOCK; b++) {
+            int xb = xOffset + b * BLOCK;
+            int o = outOffset + b * BLOCK_BYTES;
+            float amax = 0f;
+            float max = 0f;
+            for (int i = 0; i < BLOCK; i++) {
+                if (amax < Math.abs(x[xb + i])) {
+                    amax = Math.abs(x[xb + i]);
+                    max = x[xb + i];
+                }
+            }
+            float d = max / -8;
+            float id = d != 0f ? 1f / d : 0f;
+            Quantizer.putShortLE(out, o, Float.floatToFloat16(d));
+            for (int i = 0; i < HALF; i++) {
+                int lo = Math.min(15, (int) (x[xb + i] * id + 8.5f));
+                int hi = Math.min(15, (int) (x[xb + HALF + i] * id + 8.5f));
+                out[o + 2 + i] = (byte) (lo | hi << 4);
+            }
+        }
+    }
+
+    /**
+     * Vectorised for whole blocks (prefill panels, embedding rows): low nibbles are weights 0..15, high
+     * nibbles 16..31, each minus 8, times d; exact, as getFloat. Other ranges take the scalar path.
+     */
+    @Override
+    public void dequantize(long from, float[] out, int outOffset, int n) {
+        java.util.Objects.checkFromIndexSize(from, n, size);
+        java.util.Objects.checkFromIndexSize(outOffset, n, out.length);
+        if (DEQUANT_BYTES == null || from % BLOCK != 0 || n % BLOCK != 0 || HALF % L != 0) {
+            super.dequantize(from, out, outOffset, n);
+            return;
+        }
+        MemorySegment w = data;
+        long blk = from / BLOCK * BLOCK_BYTES;
+        for (int b = 0; b < n / BLOCK; b++, blk += BLOCK_BYTES) {
+            float d = Float.float16ToFloat(w.get(SHORT_LE, blk));
+            int o = outOffset + b * BLOCK;
+            for (int j = 0; j < HALF; j += L) {
+                ByteVector packed = ByteVector.fromMemorySegment(DEQUANT_BYTES, w, blk + 2 + j, LE);
+                ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
+                ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(out, o + j);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(out, o + HALF + j);
+            }
+        }
+    }
+
+    /** L bytes, widened to one float vector of L lanes; none below 8 lanes (no 32-bit byte vectors). */
+    private static final jdk.incubator.vector.VectorSpecies<Byte> DEQUANT_BYTES = L < 8 ? null
+            : jdk.incubator.vector.VectorSpecies.of(byte.class, jdk.incubator.vector.VectorShape.forBitSize(L * Byte.SIZE));
 }

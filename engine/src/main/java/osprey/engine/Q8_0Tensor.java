@@ -106,4 +106,60 @@ public final class Q8_0Tensor extends FloatTensor {
         }
         return sum;
     }
+
+    /**
+     * llama.cpp's quantize_row_q8_0_ref: d = max|x| / 127 (stored as fp16), q = roundf(x * (1 / d)),
+     * where roundf sends ties away from zero. This is not the activation conversion
+     * ({@link Activations#toQ8_0}), which multiplies by 127 / max|x| and rounds ties to even, as
+     * llama.cpp's AVX code does: the two can differ by one on a few quants.
+     */
+    public static void quantize(float[] x, int xOffset, int n, byte[] out, int outOffset) {
+        Quantizer.checkArguments(GgmlType.Q8_0, x, xOffset, n, out, outOffset);
+        for (int b = 0; b < n / BLOCK; b++) {
+            int xb = xOffset + b * BLOCK;
+            int o = outOffset + b * BLOCK_BYTES;
+            float amax = 0f;
+            for (int i = 0; i < BLOCK; i++) {
+                amax = Math.max(amax, Math.abs(x[xb + i]));
+            }
+            float d = amax / 127f;
+            float id = d != 0f ? 1f / d : 0f;
+            Quantizer.putShortLE(out, o, Float.floatToFloat16(d));
+            for (int i = 0; i < BLOCK; i++) {
+                out[o + 2 + i] = (byte) roundHalfAway(x[xb + i] * id);
+            }
+        }
+    }
+
+    /** C's roundf: to nearest, ties away from zero (in double, where |x| + 0.5 is exact for a float). */
+    static int roundHalfAway(float x) {
+        return (int) Math.copySign(Math.floor(Math.abs((double) x) + 0.5), x);
+    }
+
+    /**
+     * Vectorised for whole blocks (prefill panels, embedding rows): 32 signed bytes widened to floats and
+     * scaled by the block's d; exact, as getFloat. Other ranges take the scalar path.
+     */
+    @Override
+    public void dequantize(long from, float[] out, int outOffset, int n) {
+        java.util.Objects.checkFromIndexSize(from, n, size);
+        java.util.Objects.checkFromIndexSize(outOffset, n, out.length);
+        if (DEQUANT_BYTES == null || from % BLOCK != 0 || n % BLOCK != 0 || BLOCK % L != 0) {
+            super.dequantize(from, out, outOffset, n);
+            return;
+        }
+        MemorySegment w = data;
+        long blk = from / BLOCK * BLOCK_BYTES;
+        for (int b = 0; b < n / BLOCK; b++, blk += BLOCK_BYTES) {
+            float d = Float.float16ToFloat(w.get(SHORT_LE, blk));
+            for (int j = 0; j < BLOCK; j += L) {
+                ((FloatVector) ByteVector.fromMemorySegment(DEQUANT_BYTES, w, blk + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d).intoArray(out, outOffset + b * BLOCK + j);
+            }
+        }
+    }
+
+    /** L bytes, widened to one float vector of L lanes; none below 8 lanes (no 32-bit byte vectors). */
+    private static final jdk.incubator.vector.VectorSpecies<Byte> DEQUANT_BYTES = L < 8 ? null
+            : jdk.incubator.vector.VectorSpecies.of(byte.class, jdk.incubator.vector.VectorShape.forBitSize(L * Byte.SIZE));
 }

@@ -28,6 +28,15 @@ public final class VectorMath {
     static final int QCHUNK = Math.max(8, L);
     static final VectorSpecies<Byte> QB = VectorSpecies.of(byte.class, VectorShape.forBitSize(QCHUNK * Byte.SIZE));
     static final VectorSpecies<Short> QS = VectorSpecies.of(short.class, VectorShape.forBitSize(QCHUNK * Short.SIZE));
+    /**
+     * The K-quant kernels (256-element blocks) multiply twice as many quants per step: KCHUNK = 2 L
+     * bytes widen to 2 L shorts (a full 512-bit register with AVX-512), whose products then widen into
+     * exactly two int vectors of L lanes. With L <= 16 each of those int vectors lies inside one
+     * 16-element sub-block, so it takes one scale (the kernels check L at class initialisation).
+     */
+    static final int KCHUNK = 2 * L;
+    static final VectorSpecies<Byte> KB = VectorSpecies.of(byte.class, VectorShape.forBitSize(KCHUNK * Byte.SIZE));
+    static final VectorSpecies<Short> KS = VectorSpecies.of(short.class, VectorShape.forBitSize(KCHUNK * Short.SIZE));
 
     /**
      * The sum of a vector's lanes in one fixed order (halves folded onto each other: a pairwise tree).
@@ -36,10 +45,25 @@ public final class VectorMath {
      * and after warm-up. Fixed order keeps every run bit-identical.
      */
     static float sumLanes(FloatVector v) {
-        for (int half = v.length() / 2; half >= 1; half /= 2) {
-            v = v.add(v.slice(half));
+        // Stored and added in scalar code: a vector store is cheap, and lane shuffles (slice) were
+        // measured 10x slower here.
+        float[] lanes = new float[L];
+        v.intoArray(lanes, 0);
+        return sumLanes(lanes, 0);
+    }
+
+    /** The L floats from {@code off}, summed in sumLanes' fixed order: four interleaved sums, then pairwise. */
+    static float sumLanes(float[] lanes, int off) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = 0;
+        for (; i + 4 <= L; i += 4) {
+            s0 += lanes[off + i];
+            s1 += lanes[off + i + 1];
+            s2 += lanes[off + i + 2];
+            s3 += lanes[off + i + 3];
         }
-        return v.lane(0);
+        for (; i < L; i++) s0 += lanes[off + i];
+        return (s0 + s1) + (s2 + s3);
     }
 
     private VectorMath() {

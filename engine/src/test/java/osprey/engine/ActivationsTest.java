@@ -119,25 +119,119 @@ class ActivationsTest {
 
     @Test
     void onlyImplementedFormats() {
-        assertThatThrownBy(() -> new Activations(GgmlType.Q8_K))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Q8_K");
+        assertThatThrownBy(() -> new Activations(GgmlType.Q8_1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Q8_1");
+    }
+
+    /**
+     * quantize_row_q8_K_ref's sign trick: iscale = -127 / max with max the signed value of largest
+     * magnitude, so max maps to -127 and d = 1 / iscale is negative when max is positive.
+     */
+    @Test
+    void q8_KMapsTheLargestValueToMinus127() {
+        float[] a = new float[512];
+        a[3] = 254f;        // block 0: positive max: iscale = -0.5, d = -2
+        a[4] = -127f;       // 63.5 -> 64 (tie to even)
+        a[5] = 1f;          // -0.5 -> 0 (tie to even, not away from zero)
+        a[6] = -3f;         // 1.5 -> 2
+        a[7] = 5f;          // -2.5 -> -2
+        a[256 + 9] = -0.75f;   // block 1: negative max: iscale = 127 / 0.75, d = 0.75 / 127 as a float reciprocal
+        a[256 + 10] = 0.75f;   // same magnitude, later: the first one is max, this one maps to -127
+        a[256 + 11] = 0.375f;  // -63.5 -> -64
+        Activations x = new Activations(GgmlType.Q8_K);
+        x.load(a, 0, 2, 256);
+        assertThat(x.scales()[0]).isEqualTo(-2f);
+        assertThat(x.quants()).startsWith(new byte[] {0, 0, 0, -127, 64, 0, 2, -2, 0});
+        float iscale = -127f / -0.75f;
+        assertThat(x.scales()[1]).isEqualTo(1f / iscale);
+        assertThat(x.quants()[256 + 9]).isEqualTo((byte) -127);
+        assertThat(x.quants()[256 + 10]).isEqualTo((byte) 127);
+        assertThat(x.quants()[256 + 11]).isEqualTo((byte) 64);
+    }
+
+    @Test
+    void q8_KTiesRoundToEvenAndNothingExceeds127() {
+        // 0.5 steps of the scale: with max 127 (iscale exactly -1) the quants are -x, ties to even
+        float[] a = new float[256];
+        a[0] = 127f;
+        float[] ties = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 126.5f, -126.5f, -127f};
+        System.arraycopy(ties, 0, a, 1, ties.length);
+        Activations x = new Activations(GgmlType.Q8_K);
+        x.load(a, 0, 1, 256);
+        assertThat(x.scales()[0]).isEqualTo(-1f);
+        assertThat(x.quants()).startsWith(new byte[] {-127, 0, -2, -2, 0, 2, 2, -126, 126, 127});
+    }
+
+    @Test
+    void q8_KBsumsAreSumsOf16QuantsAndAZeroBlockIsAllZero() {
+        Random rnd = new Random(8);
+        float[] a = TestTensors.randomFloats(rnd, 3 * 512);
+        java.util.Arrays.fill(a, 512 + 256, 1024, 0f);   // row 1, block 1: zero
+        a[512 + 300] = -0f;
+        Activations x = new Activations(GgmlType.Q8_K);
+        x.load(a, 0, 3, 512);
+        assertThat(x.scales()[3]).isZero();
+        for (int i = 512 + 256; i < 1024; i++) {
+            assertThat(x.quants()[i]).isZero();
+        }
+        for (int g = 0; g < 3 * 512 / 16; g++) {
+            int sum = 0;
+            for (int i = 0; i < 16; i++) {
+                sum += x.quants()[16 * g + i];
+            }
+            assertThat(x.bsums()[g]).as("bsum %d", g).isEqualTo((short) sum);
+        }
+        // a stale buffer from a larger batch does not leak into a zero block
+        x.load(new float[256], 0, 1, 256);
+        assertThat(x.scales()[0]).isZero();
+        assertThat(x.bsums()).startsWith(new short[16]);
+    }
+
+    /** Against an independent oracle: round(x / d) computed in double from the unrounded 127 / max. */
+    @Test
+    void q8_KQuantsAreTheNearestMultiplesOfTheScale() {
+        Random rnd = new Random(81);
+        float[] a = TestTensors.randomFloats(rnd, 16 * 256);
+        Activations x = new Activations(GgmlType.Q8_K);
+        x.load(a, 0, 16, 256);
+        for (int b = 0; b < 16; b++) {
+            double max = 0;
+            for (int i = 0; i < 256; i++) {
+                max = Math.abs(a[256 * b + i]) > Math.abs(max) ? a[256 * b + i] : max;
+            }
+            assertThat((double) x.scales()[b]).isCloseTo(-max / 127, org.assertj.core.api.Assertions.withinPercentage(1e-4));
+            for (int i = 0; i < 256; i++) {
+                double exact = -127 * a[256 * b + i] / max;
+                assertThat(Math.abs(x.quants()[256 * b + i] - exact)).as("block %d element %d", b, i).isLessThanOrEqualTo(0.5 + 1e-4);
+            }
+        }
+    }
+
+    @Test
+    void q8_KNeedsWholeBlocks() {
+        Activations x = new Activations(GgmlType.Q8_K);
+        assertThatThrownBy(() -> x.load(new float[288], 0, 1, 288))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("256").hasMessageContaining("288");
     }
 
     @Test
     void buffersAreReusedWhenTheBatchDoesNotGrow() {
         Random rnd = new Random(5);
-        for (GgmlType format : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0}) {
+        for (GgmlType format : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q8_K}) {
             Activations x = new Activations(format);
-            x.load(TestTensors.randomFloats(rnd, 4 * 128), 0, 4, 128);
+            x.load(TestTensors.randomFloats(rnd, 4 * 512), 0, 4, 512);
             float[] values = x.values();
             byte[] quants = x.quants();
             float[] scales = x.scales();
-            x.load(TestTensors.randomFloats(rnd, 64), 0, 1, 64);
+            short[] bsums = x.bsums();
+            x.load(TestTensors.randomFloats(rnd, 256), 0, 1, 256);
             assertThat(x.values()).isSameAs(values);
             assertThat(x.quants()).isSameAs(quants);
             assertThat(x.scales()).isSameAs(scales);
+            assertThat(x.bsums()).isSameAs(bsums);
             assertThat(x.rows()).isEqualTo(1);
-            assertThat(x.cols()).isEqualTo(64);
+            assertThat(x.cols()).isEqualTo(256);
         }
     }
 }

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class CompiledKernelsTest {
 
     @ParameterizedTest
-    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     void compiledDotStillMatchesScalar(GgmlType type) {
         int n = type.blockSize() > 1 ? 4096 : 4096 + 17;
         int rows = 16;

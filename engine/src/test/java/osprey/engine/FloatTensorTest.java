@@ -15,9 +15,9 @@ class FloatTensorTest {
             MemorySegment seg = arena.allocate(1024);
             for (GgmlType t : GgmlType.values()) {
                 if (t.hasKernels()) {
-                    FloatTensor tensor = FloatTensor.of(t, seg, 64);
+                    FloatTensor tensor = FloatTensor.of(t, seg, 256);
                     assertThat(tensor.type()).isEqualTo(t);
-                    assertThat(tensor.size()).isEqualTo(64);
+                    assertThat(tensor.size()).isEqualTo(256);
                 } else {
                     assertThatThrownBy(() -> FloatTensor.of(t, seg, 256))
                             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(t.name());

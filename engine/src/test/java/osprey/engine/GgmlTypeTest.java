@@ -52,7 +52,7 @@ class GgmlTypeTest {
     }
 
     @Test
-    void kernelsExistForTheFiveImplementedTypes() {
+    void kernelsExistForTheImplementedTypes() {
         EnumSet<GgmlType> withKernels = EnumSet.noneOf(GgmlType.class);
         for (GgmlType t : GgmlType.values()) {
             if (t.hasKernels()) {
@@ -60,7 +60,7 @@ class GgmlTypeTest {
             }
         }
         assertThat(withKernels).containsExactlyInAnyOrder(
-                GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0);
+                GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K);
     }
 
     @Test

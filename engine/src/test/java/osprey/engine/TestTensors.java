@@ -48,6 +48,22 @@ final class TestTensors {
                     }
                 }
             }
+            case Q4_K, Q6_K -> {
+                // every byte random (scales, mins and quants of all values), then the fp16 factors
+                long blockBytes = type.bytesPerBlock();
+                for (long i = 0; i < type.bytesFor(size); i++) {
+                    seg.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt(256));
+                }
+                for (long b = 0; b < size / type.blockSize(); b++) {
+                    long blk = b * blockBytes;
+                    if (type == GgmlType.Q4_K) {
+                        seg.set(SHORT_LE, blk, Float.floatToFloat16(randomScale(rnd)));      // d
+                        seg.set(SHORT_LE, blk + 2, Float.floatToFloat16(randomScale(rnd)));  // dmin
+                    } else {
+                        seg.set(SHORT_LE, blk + 208, Float.floatToFloat16(randomScale(rnd)));
+                    }
+                }
+            }
             default -> throw new IllegalArgumentException(type.toString());
         }
         return FloatTensor.of(type, seg, size);
@@ -69,9 +85,11 @@ final class TestTensors {
     /** Activation element {@code i} of {@code row} as the dot sees it (rounded or dequantized). */
     static double activation(Activations x, int row, int i) {
         int k = row * x.cols() + i;
-        return x.format() == GgmlType.Q8_0
-                ? (double) x.quants()[k] * x.scales()[k / 32]
-                : x.values()[k];
+        return switch (x.format()) {
+            case Q8_0 -> (double) x.quants()[k] * x.scales()[k / 32];
+            case Q8_K -> (double) x.quants()[k] * x.scales()[k / 256];
+            default -> x.values()[k];
+        };
     }
 
     /**

@@ -26,7 +26,7 @@ public final class Model implements AutoCloseable {
     private final GgufFile gguf;
     private final ModelConfig config;
     private final ModelWeights weights;
-    private final SentencePieceTokenizer tokenizer;
+    private SentencePieceTokenizer tokenizer; // loaded on first use: benchmarks and logits need none
     private final Transformer transformer;
 
     private Model(GgufFile gguf, ThreadPool pool) {
@@ -36,11 +36,6 @@ public final class Model implements AutoCloseable {
             throw new GgufFormatException(gguf.path(), -1, "tensor 'token_embd.weight' is missing or not 2-D; is this a model file (not a vocab-only GGUF)?");
         }
         this.config = ModelConfig.from(gguf, Math.toIntExact(embd.shape()[1]));
-        this.tokenizer = Tokenizers.load(gguf);
-        if (tokenizer.vocabulary().size() != config.vocabSize()) {
-            throw new GgufFormatException(gguf.path(), -1, "the tokenizer has " + tokenizer.vocabulary().size()
-                    + " tokens but token_embd.weight has " + config.vocabSize() + " rows");
-        }
         this.weights = ModelWeights.load(gguf, config);
         this.transformer = new Transformer(config, weights, pool);
     }
@@ -84,7 +79,19 @@ public final class Model implements AutoCloseable {
         return weights;
     }
 
-    public SentencePieceTokenizer tokenizer() {
+    /**
+     * The model's tokenizer, read from the GGUF metadata on first use. Throws a clear error when the file's
+     * tokenizer kind is not supported yet: running token ids (benchmarks, {@code osprey logits}) needs none.
+     */
+    public synchronized SentencePieceTokenizer tokenizer() {
+        if (tokenizer == null) {
+            SentencePieceTokenizer t = Tokenizers.load(gguf);
+            if (t.vocabulary().size() != config.vocabSize()) {
+                throw new GgufFormatException(gguf.path(), -1, "the tokenizer has " + t.vocabulary().size()
+                        + " tokens but token_embd.weight has " + config.vocabSize() + " rows");
+            }
+            tokenizer = t;
+        }
         return tokenizer;
     }
 

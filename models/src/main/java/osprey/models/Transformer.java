@@ -3,8 +3,10 @@ package osprey.models;
 import osprey.engine.Activations;
 import osprey.engine.FloatTensor;
 import osprey.engine.GgmlType;
+import osprey.engine.Gemm;
 import osprey.engine.KvCache;
 import osprey.engine.Matmul;
+import osprey.engine.Matmul.Product;
 import osprey.engine.ThreadPool;
 
 import java.util.EnumMap;
@@ -31,6 +33,8 @@ public final class Transformer {
     private final ThreadPool pool;
     private final double[] ropeFreqs;   // [ropeDim/2] angle per position of each rotated pair
     private final float attnScale;
+    /** Batches of at least this many tokens use the tiled prefill matmul ({@link Gemm}). */
+    static final int PREFILL_BATCH = 8;
 
     // Run state, grown to the largest batch seen. Shapes are per batch of T tokens.
     private int capacity;
@@ -84,9 +88,7 @@ public final class Transformer {
         for (int l = 0; l < c.nLayers(); l++) {
             // attention
             rmsnorm(xb, x, w.attnNorm()[l], n);
-            matmul(w.wq()[l], xb, n, D, Q, q);
-            matmul(w.wk()[l], xb, n, D, K, k);
-            matmul(w.wv()[l], xb, n, D, K, v);
+            project(xb, n, D, new Product(w.wq()[l], Q, q), new Product(w.wk()[l], K, k), new Product(w.wv()[l], K, v));
             if (w.bq() != null) {
                 addBias(q, w.bq()[l], n);
                 addBias(k, w.bk()[l], n);
@@ -101,8 +103,7 @@ public final class Transformer {
 
             // feed-forward (SwiGLU)
             rmsnorm(xb, x, w.ffnNorm()[l], n);
-            matmul(w.w1()[l], xb, n, D, F, hb);
-            matmul(w.w3()[l], xb, n, D, F, hb2);
+            project(xb, n, D, new Product(w.w1()[l], F, hb), new Product(w.w3()[l], F, hb2));
             for (int i = 0; i < n * F; i++) hb[i] = silu(hb[i]) * hb2[i];
             matmul(w.w2()[l], hb, n, F, D, xb2);
             add(x, xb2, n * D);
@@ -184,9 +185,31 @@ public final class Transformer {
 
     /** out (n, nOut) = x (n, nIn) . W^T, with x converted once to the form W's type multiplies with. */
     private void matmul(FloatTensor weight, float[] in, int n, int nIn, int nOut, float[] out) {
-        Activations a = activations.computeIfAbsent(weight.type().activationType(), Activations::new);
+        project(in, n, nIn, new Product(weight, nOut, out));
+    }
+
+    /**
+     * Several matmuls of the same input (n, nIn): the input is converted once per activation type, and
+     * the products sharing it run in one pass over the pool.
+     */
+    private void project(float[] in, int n, int nIn, Product... products) {
+        GgmlType first = products[0].w().type().activationType();
+        boolean same = true;
+        for (Product p : products) same &= p.w().type().activationType() == first;
+        if (n >= PREFILL_BATCH) {
+            // Prefill: arithmetic-bound, so dequantize weights once into float panels and tile over tokens.
+            for (Product p : products) Gemm.matmul(pool, p.w(), nIn, p.nOut(), load(p.w().type().activationType(), in, n, nIn), p.out());
+        } else if (same) {
+            Matmul.matmul(pool, load(first, in, n, nIn), nIn, products);
+        } else { // mixed types (e.g. a Q4_K_M file): one pass per product
+            for (Product p : products) Matmul.matmul(pool, load(p.w().type().activationType(), in, n, nIn), nIn, p);
+        }
+    }
+
+    private Activations load(GgmlType format, float[] in, int n, int nIn) {
+        Activations a = activations.computeIfAbsent(format, Activations::new);
         a.load(in, 0, n, nIn);
-        Matmul.matmul(pool, weight, nIn, nOut, a, out);
+        return a;
     }
 
     private static void addBias(float[] out, float[] bias, int n) {

@@ -27,7 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  *     by up to 0.09 x std, and llama.cpp itself differs between batch and one-by-one evaluation by as much.
  *     So: within 0.1 x std of llama.cpp; within 1.25 x n_A of the ideal logits (n_A = llama.cpp's own
  *     distance to them, README table: the activation rounding, not the weights, sets it); argmax equal
- *     to llama.cpp's on at least 95% of the positions; and the greedy continuation equal.
+ *     to llama.cpp's on at least 95% of the positions; and the greedy continuation equal to llama.cpp's
+ *     up to the first step where llama.cpp's token is a near tie in our logits (within that same 0.1 x std).
+ *     Measured: 22 of the 23 models match all 32 tokens; synth-llama-Q6_K matches 30.
  * </ul>
  */
 class ReferenceLogitsTest {
@@ -60,6 +62,15 @@ class ReferenceLogitsTest {
             "synth-llama3rope-Q8_0, reference/synth-llama3rope-Q8_0.gguf,                      rounded, 1.99e-01",
             "synth-qwen2-F32,       reference/synth-qwen2-F32.gguf,                            float,   7.51e-06",
             "synth-qwen2-Q8_0,      reference/synth-qwen2-Q8_0.gguf,                           rounded, 1.34e-01",
+            "synth-llama-Q4_0,      reference/synth-llama-Q4_0.gguf,                           rounded, 7.01e-02",
+            "synth-llama-Q4_K_M,    reference/synth-llama-Q4_K_M.gguf,                         rounded, 9.33e-02",
+            "synth-llama-Q6_K,      reference/synth-llama-Q6_K.gguf,                           rounded, 8.99e-02",
+            "synth-llama3rope-Q4_0, reference/synth-llama3rope-Q4_0.gguf,                      rounded, 1.64e-01",
+            "synth-llama3rope-Q4_K_M, reference/synth-llama3rope-Q4_K_M.gguf,                  rounded, 2.76e-01",
+            "synth-llama3rope-Q6_K, reference/synth-llama3rope-Q6_K.gguf,                      rounded, 2.59e-01",
+            "synth-qwen2-Q4_0,      reference/synth-qwen2-Q4_0.gguf,                           rounded, 1.74e-01",
+            "synth-qwen2-Q4_K_M,    reference/synth-qwen2-Q4_K_M.gguf,                         rounded, 2.29e-01",
+            "synth-qwen2-Q6_K,      reference/synth-qwen2-Q6_K.gguf,                           rounded, 2.14e-01",
     })
     void logitsAndGreedyMatchLlamaCpp(String name, String modelPath, String activations, double nA) {
         Reference ref = Reference.load(name, SharedData.require(modelPath));
@@ -94,9 +105,37 @@ class ReferenceLogitsTest {
             assertThat(agree).as("share of positions whose argmax equals llama.cpp's").isGreaterThanOrEqualTo(0.95);
 
             // Greedy: the first 8 ids in one batch, then one token per forward, as llama.cpp's file was made.
-            int[] greedy = greedy(model, Arrays.copyOf(ref.ids(), 8), ref.greedy().length);
-            assertThat(greedy).as("greedy continuation of the first 8 ids").containsExactly(ref.greedy());
+            // Where llama.cpp's token is not ours, it must be a near tie in our logits: within the 0.1 x std
+            // that one rounding flip can move a logit (README); from there on the two runs read different
+            // tokens, so the comparison ends.
+            int matched = compareGreedy(model, Arrays.copyOf(ref.ids(), 8), ref.greedy(), exact ? 0 : 0.1 * std);
+            System.out.printf("%-22s greedy: %d of %d tokens equal to llama.cpp's%n", name, matched, ref.greedy().length);
         }
+    }
+
+    /**
+     * Decodes greedily after {@code prompt}, comparing with llama.cpp's {@code expected} tokens; returns how
+     * many matched. A differing token is accepted only as a near tie (llama.cpp's choice within
+     * {@code tieTolerance} of our best logit), and ends the comparison.
+     */
+    static int compareGreedy(Model model, int[] prompt, int[] expected, double tieTolerance) {
+        int vocab = model.config().vocabSize();
+        KvCache cache = model.newKvCache(prompt.length + expected.length);
+        float[] logits = new float[vocab];
+        int[] positions = new int[prompt.length];
+        Arrays.setAll(positions, i -> i);
+        model.transformer().forward(prompt, positions, prompt.length, cache, false, logits);
+        for (int i = 0; i < expected.length; i++) {
+            int ours = Sampler.argmax(logits);
+            if (ours != expected[i]) {
+                assertThat((double) logits[ours] - logits[expected[i]])
+                        .as("step %d: we chose %d, llama.cpp %d; not a near tie in our logits", i, ours, expected[i])
+                        .isLessThanOrEqualTo(tieTolerance);
+                return i;
+            }
+            model.transformer().forward(new int[]{ours}, new int[]{prompt.length + i}, 1, cache, false, logits);
+        }
+        return expected.length;
     }
 
     static int[] greedy(Model model, int[] prompt, int steps) {

@@ -52,6 +52,7 @@ public final class GgufFile implements AutoCloseable {
     private final int version;
     private final Map<String, Object> metadata;
     private final Map<String, GgufValueType> metadataTypes;
+    private final Map<String, GgufValueType> arrayElementTypes;
     private final Map<String, TensorInfo> tensors;
     private final int alignment;
     private final long dataOffset;
@@ -76,6 +77,7 @@ public final class GgufFile implements AutoCloseable {
 
         Map<String, Object> md = new LinkedHashMap<>();
         Map<String, GgufValueType> mdTypes = new LinkedHashMap<>();
+        Map<String, GgufValueType> elementTypes = new LinkedHashMap<>();
         for (long i = 0; i < kvCount; i++) {
             long at = r.pos;
             String key = r.string("metadata key #" + i);
@@ -83,9 +85,11 @@ public final class GgufFile implements AutoCloseable {
             Object value = r.value(type, "metadata '" + key + "'");
             if (md.putIfAbsent(key, value) != null) throw error(at, "duplicate metadata key '" + key + "'");
             mdTypes.put(key, type);
+            if (type == GgufValueType.ARRAY) elementTypes.put(key, r.lastElementType);
         }
         metadata = Collections.unmodifiableMap(md);
         metadataTypes = Collections.unmodifiableMap(mdTypes);
+        arrayElementTypes = Collections.unmodifiableMap(elementTypes);
 
         Object align = md.getOrDefault("general.alignment", DEFAULT_ALIGNMENT);
         if (!(align instanceof Integer || align instanceof Long) || ((Number) align).longValue() <= 0
@@ -148,11 +152,30 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
-    /** Maps and parses {@code path}. The caller closes the file, which unmaps it. */
+    /**
+     * Maps and parses {@code path}. The caller closes the file, which unmaps it. With the system property
+     * {@code osprey.mmap=false} the file is read into off-heap memory instead (llama.cpp's --no-mmap).
+     */
     public static GgufFile open(Path path) {
+        return open(path, !"false".equals(System.getProperty("osprey.mmap")));
+    }
+
+    /** Opens {@code path} mapped ({@code mmap}) or read whole into off-heap memory. */
+    public static GgufFile open(Path path, boolean mmap) {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            MemorySegment seg;
+            if (mmap) {
+                seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            } else {
+                seg = arena.allocate(ch.size(), 4096);
+                long done = 0;
+                while (done < ch.size()) {
+                    int n = ch.read(seg.asSlice(done, Math.min(1L << 30, ch.size() - done)).asByteBuffer(), done);
+                    if (n < 0) break;
+                    done += n;
+                }
+            }
             return new GgufFile(path, arena, seg);
         } catch (NoSuchFileException e) {
             arena.close();
@@ -199,6 +222,11 @@ public final class GgufFile implements AutoCloseable {
     /** The type a metadata value was stored with (e.g. to tell UINT32 from INT64). */
     public GgufValueType metadataType(String key) {
         return metadataTypes.get(key);
+    }
+
+    /** The element type of an array value (e.g. to copy it exactly into another file), or null. */
+    public GgufValueType arrayElementType(String key) {
+        return arrayElementTypes.get(key);
     }
 
     public Map<String, TensorInfo> tensors() {
@@ -293,6 +321,7 @@ public final class GgufFile implements AutoCloseable {
     /** A bounds-checked little-endian cursor over the header. */
     private final class Reader {
         long pos;
+        GgufValueType lastElementType; // element type of the last top-level array value read
 
         private void need(long n, String what) {
             if (n < 0 || pos + n > file.byteSize() || pos + n < 0) {
@@ -374,7 +403,10 @@ public final class GgufFile implements AutoCloseable {
                 case STRING -> string(what);
                 case UINT64, INT64 -> u64(what);
                 case FLOAT64 -> Double.longBitsToDouble(u64(what));
-                case ARRAY -> array(what);
+                case ARRAY -> {
+                    if (pos + 4 <= file.byteSize()) lastElementType = GgufValueType.fromId(file.get(I32, pos));
+                    yield array(what);
+                }
             };
         }
 

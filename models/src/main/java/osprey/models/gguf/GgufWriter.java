@@ -21,7 +21,13 @@ import java.util.List;
 public final class GgufWriter {
     private record Kv(String key, GgufValueType type, GgufValueType elementType, Object value) {}
 
-    private record Tensor(String name, GgmlType type, long[] shape, byte[] data) {}
+    private record Tensor(String name, GgmlType type, long[] shape, long byteSize, TensorData data) {}
+
+    /** Writes a tensor's raw bytes when the file is written, so that large tensors never sit in memory whole. */
+    @FunctionalInterface
+    public interface TensorData {
+        void writeTo(OutputStream out) throws IOException;
+    }
 
     private final List<Kv> kvs = new ArrayList<>();
     private final List<Tensor> tensors = new ArrayList<>();
@@ -63,7 +69,15 @@ public final class GgufWriter {
         if (type.bytesFor(n) != data.length) {
             throw new IllegalArgumentException(name + ": " + data.length + " bytes given, " + type + " " + n + " elements need " + type.bytesFor(n));
         }
-        tensors.add(new Tensor(name, type, shape.clone(), data));
+        tensors.add(new Tensor(name, type, shape.clone(), data.length, out -> out.write(data)));
+        return this;
+    }
+
+    /** A tensor whose bytes ({@code type.bytesFor(elements)} of them) {@code data} writes when the file is written. */
+    public GgufWriter addTensor(String name, GgmlType type, long[] shape, TensorData data) {
+        long n = 1;
+        for (long d : shape) n *= d;
+        tensors.add(new Tensor(name, type, shape.clone(), type.bytesFor(n), data));
         return this;
     }
 
@@ -99,12 +113,17 @@ public final class GgufWriter {
             for (long d : t.shape) out.u64(d);
             out.u32(t.type.id());
             out.u64(offset);
-            offset = align(offset + t.data.length);
+            offset = align(offset + t.byteSize);
         }
         out.pad(align(out.written) - out.written);
         for (Tensor t : tensors) {
-            out.bytes(t.data);
-            out.pad(align(t.data.length) - t.data.length);
+            long start = out.written;
+            t.data.writeTo(out.counting());
+            long wrote = out.written - start;
+            if (wrote != t.byteSize) {
+                throw new IllegalStateException("tensor '" + t.name + "': " + wrote + " bytes written, " + t.byteSize + " expected");
+            }
+            out.pad(align(t.byteSize) - t.byteSize);
         }
     }
 
@@ -119,6 +138,23 @@ public final class GgufWriter {
 
         Out(OutputStream os) {
             this.os = os;
+        }
+
+        /** The underlying stream, counting what passes through it. */
+        OutputStream counting() {
+            return new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    os.write(b);
+                    written++;
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    os.write(b, off, len);
+                    written += len;
+                }
+            };
         }
 
         void bytes(byte[] b) throws IOException {

@@ -16,7 +16,9 @@ import org.openjdk.jmh.annotations.Warmup;
 import osprey.engine.Activations;
 import osprey.engine.FloatTensor;
 import osprey.engine.GgmlType;
+import osprey.engine.Gemm;
 import osprey.engine.Matmul;
+import osprey.engine.Quantizer;
 import osprey.engine.ThreadPool;
 
 import java.lang.foreign.Arena;
@@ -28,8 +30,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Matmul per tensor type at a Llama-3.2-1B FFN shape (2048 x 8192): {@code tokens = 1} is a decode step,
- * bound by memory bandwidth (GB/s = weight bytes / time); {@code tokens = 128} is prefill, bound by
- * arithmetic (GFLOP/s = 2 x 2048 x 8192 x 128 / time). Both figures are printed by {@code bench/run}.
+ * bound by memory bandwidth (GB/s = weight bytes / time; use {@code -p nOut=131072} for a matrix far larger
+ * than the caches); {@code tokens = 128} is prefill, bound by arithmetic (GFLOP/s = 2 x 2048 x 8192 x 128 /
+ * time). Each run prints both figures after the JMH table.
  *
  * <p>Run: {@code bench/run MatmulBenchmark} (see README).
  */
@@ -40,7 +43,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class MatmulBenchmark {
-    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     public String type;
 
     @Param({"2048"})
@@ -80,13 +83,22 @@ public class MatmulBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        long t0 = System.nanoTime();
+        int reps = 5;
+        for (int i = 0; i < reps; i++) matmul();
+        double seconds = (System.nanoTime() - t0) / 1e9 / reps;
+        GgmlType t = GgmlType.valueOf(type);
+        System.out.printf("%n  %s x %d tokens: %.1f GB/s of weights, %.1f GFLOP/s%n", type, tokens,
+                t.bytesFor((long) nIn * nOut) / seconds / 1e9, 2.0 * nIn * nOut * tokens / seconds / 1e9);
         pool.close();
         arena.close();
     }
 
+    /** The kernel the forward pass uses for this many tokens: streaming dots for decode, the tiled GEMM for prefill. */
     @Benchmark
     public float[] matmul() {
-        Matmul.matmul(pool, weights, nIn, nOut, x, out);
+        if (tokens >= 8) Gemm.matmul(pool, weights, nIn, nOut, x, out);
+        else Matmul.matmul(pool, weights, nIn, nOut, x, out);
         return out;
     }
 
@@ -99,15 +111,17 @@ public class MatmulBenchmark {
             case F32 -> { for (long i = 0; i < elements; i++) seg.set(floatLe, 4 * i, (float) r.nextGaussian()); }
             case F16 -> { for (long i = 0; i < elements; i++) seg.set(shortLe, 2 * i, Float.floatToFloat16((float) r.nextGaussian())); }
             case BF16 -> { for (long i = 0; i < elements; i++) seg.set(shortLe, 2 * i, (short) (Float.floatToIntBits((float) r.nextGaussian()) >>> 16)); }
-            case Q8_0, Q4_0 -> {
-                long blocks = elements / t.blockSize();
-                for (long b = 0; b < blocks; b++) {
-                    long at = b * t.bytesPerBlock();
-                    seg.set(shortLe, at, Float.floatToFloat16(0.01f + 0.01f * (float) r.nextDouble()));
-                    for (int i = 2; i < t.bytesPerBlock(); i++) seg.set(ValueLayout.JAVA_BYTE, at + i, (byte) r.nextInt(256));
+            default -> {
+                // Quantized types: quantize Gaussian rows with the engine's own quantizer, a row at a time.
+                int row = 2048;
+                float[] x = new float[row];
+                byte[] bytes = new byte[(int) t.bytesFor(row)];
+                for (long at = 0; at < elements; at += row) {
+                    for (int i = 0; i < row; i++) x[i] = (float) r.nextGaussian();
+                    Quantizer.quantize(t, x, 0, row, bytes, 0);
+                    MemorySegment.copy(bytes, 0, seg, ValueLayout.JAVA_BYTE, t.bytesFor(at), bytes.length);
                 }
             }
-            default -> throw new IllegalArgumentException("no benchmark data for " + t);
         }
     }
 }

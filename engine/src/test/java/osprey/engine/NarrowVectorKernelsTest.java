@@ -35,7 +35,7 @@ class NarrowVectorKernelsTest {
         assertThat(output).contains("checked " + maxVectorBytes / 4 + " lanes");
     }
 
-    /** The child: every kernel type against its scalar twin, as the per-type tests do. */
+    /** The child: every kernel type's dot and dequantize against their scalar twins, as the per-type tests do. */
     static final class Child {
         public static void main(String[] args) {
             int lanes = Integer.parseInt(args[0]);
@@ -53,6 +53,7 @@ class NarrowVectorKernelsTest {
                         TestTensors.checkDots(type, block * blocks, rnd, arena);
                     }
                     TestTensors.checkDots(type, 4096, rnd, arena);
+                    TestTensors.checkDequantize(type, 3 * block, rnd, arena);
                 }
             }
             System.out.println("checked " + lanes + " lanes");

@@ -48,6 +48,7 @@ public final class Gemm {
         int panels = (nOut + PANEL_ROWS - 1) / PANEL_ROWS;
         pool.parallelFor(panels, 1, (start, end) -> {
             float[] panel = new float[PANEL_ROWS * PANEL_COLS];
+            float[] lanes = new float[16 * L]; // the micro-kernel's accumulators, stored for reduction
             for (int pIdx = start; pIdx < end; pIdx++) {
                 int r0 = pIdx * PANEL_ROWS, rows = Math.min(PANEL_ROWS, nOut - r0);
                 for (int k0 = 0; k0 < nIn; k0 += PANEL_COLS) {
@@ -56,7 +57,7 @@ public final class Gemm {
                     int t = 0;
                     for (; t + TOKENS <= nTokens; t += TOKENS) {
                         int r = 0;
-                        for (; r + ROWS <= rows; r += ROWS) tile4x4(panel, r * cols, xf, t * nIn + k0, nIn, cols, out, t * nOut + r0 + r, nOut);
+                        for (; r + ROWS <= rows; r += ROWS) tile4x4(panel, r * cols, xf, t * nIn + k0, nIn, cols, out, t * nOut + r0 + r, nOut, lanes);
                         for (; r < rows; r++) {
                             for (int tt = t; tt < t + TOKENS; tt++) out[tt * nOut + r0 + r] += VectorMath.dot(panel, r * cols, xf, tt * nIn + k0, cols);
                         }
@@ -75,7 +76,8 @@ public final class Gemm {
      * oStride). Sixteen accumulators stay in registers (AVX-512 has 32); everything is in this one method so
      * that C2 keeps the vectors in registers (a helper taking vectors, if not inlined, boxes them).
      */
-    private static void tile4x4(float[] p, int p0, float[] x, int x0, int xStride, int n, float[] out, int o0, int oStride) {
+    private static void tile4x4(float[] p, int p0, float[] x, int x0, int xStride, int n, float[] out, int o0, int oStride,
+                                float[] lanes) {
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
@@ -97,8 +99,7 @@ public final class Gemm {
             v = FloatVector.fromArray(F, x, x3 + i);
             a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
         }
-        // Reduce the 16 accumulators through one scratch array, each in the fixed order of sumLanes.
-        float[] lanes = new float[16 * L];
+        // Reduce the 16 accumulators through the caller's scratch array, each in the fixed order of sumLanes.
         a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a02.intoArray(lanes, 2 * L); a03.intoArray(lanes, 3 * L);
         a10.intoArray(lanes, 4 * L); a11.intoArray(lanes, 5 * L); a12.intoArray(lanes, 6 * L); a13.intoArray(lanes, 7 * L);
         a20.intoArray(lanes, 8 * L); a21.intoArray(lanes, 9 * L); a22.intoArray(lanes, 10 * L); a23.intoArray(lanes, 11 * L);

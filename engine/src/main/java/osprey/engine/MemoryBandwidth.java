@@ -35,10 +35,14 @@ public final class MemoryBandwidth {
             });
             long[] sink = new long[chunks];
             double best = 0;
+            int threads = pool.threads();
             for (int p = 0; p < passes; p++) {
                 long t0 = System.nanoTime();
-                pool.parallelFor(chunks, 1, (s, e) -> {
-                    for (int c = s; c < e; c++) sink[c] = sumChunk(buf, (long) c * CHUNK);
+                // Each thread streams one contiguous stretch, as a matmul's row ranges do.
+                pool.parallelFor(threads, 1, (s, e) -> {
+                    for (int t = s; t < e; t++) {
+                        for (int c = t * chunks / threads; c < (t + 1) * chunks / threads; c++) sink[c] = sumChunk(buf, (long) c * CHUNK);
+                    }
                 });
                 long dt = System.nanoTime() - t0;
                 best = Math.max(best, size * 1e9 / dt);

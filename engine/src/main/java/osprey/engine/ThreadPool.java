@@ -22,7 +22,7 @@ public final class ThreadPool implements AutoCloseable {
     }
 
     private static final int SPIN_BEFORE_PARK = 20_000;
-    private static final int CHUNKS_PER_THREAD = 4;
+    private static final int CHUNKS_PER_THREAD = 16; // small last chunks: little idle time at the barrier
 
     private final int threads;
     private final Thread[] workers;

@@ -103,9 +103,9 @@ public final class Benchmark {
         return bytes.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
     }
 
-    /** Read bandwidth of the model's thread pool in bytes per second (a 1 GiB buffer, best of 5 passes). */
+    /** Read bandwidth of the model's thread pool in bytes per second (a 1 GiB buffer, best of 10 passes). */
     public static double memoryBandwidth(osprey.engine.ThreadPool pool) {
-        return MemoryBandwidth.measureRead(pool, 1L << 30, 5);
+        return MemoryBandwidth.measureRead(pool, 1L << 30, 10);
     }
 
     private static int[] randomTokens(ModelConfig c, int n, long seed) {

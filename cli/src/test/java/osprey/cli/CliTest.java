@@ -163,4 +163,32 @@ class CliTest {
         assertThat(o.err()).contains("token id 99999");
         assertThat(Arrays.asList(dir.toFile().list())).doesNotContain("x.f32");
     }
+
+    @Test
+    void synthWritesAModelThatBenchAndRunUse() throws IOException {
+        Path vocab = shared("models/llama.cpp-vocab/ggml-vocab-llama-spm.gguf");
+        Path model = dir.resolve("custom-q8.gguf");
+        Outcome s = osprey("synth", "custom", "--dim", "256", "--layers", "2", "--heads", "4", "--kv-heads", "2",
+                "--ffn", "512", "--type", "Q8_0", "--vocab", vocab.toString(), "-o", model.toString());
+        assertThat(s.code()).as(s.err()).isZero();
+        assertThat(s.err()).contains("wrote").contains(model.getFileName().toString());
+        assertThat(osprey("inspect", "--json", model.toString()).out()).contains("\"Q8_0\": 15").contains("\"vocab_size\": 32000");
+
+        Outcome b = osprey("bench", "-m", model.toString(), "-p", "16", "-n", "4", "-r", "2", "-t", "2", "--no-bandwidth");
+        assertThat(b.code()).as(b.err()).isZero();
+        assertThat(b.out()).contains("| model |").contains("pp16").contains("tg4").contains("Q8_0");
+        assertThat(b.err()).contains("pp16 warm-up").contains("tg4 run 2/2");
+        Outcome j = osprey("bench", "-m", model.toString(), "-p", "8", "-n", "2", "-r", "1", "--json", "--no-bandwidth");
+        assertThat(j.out()).contains("\"pp8\"").contains("\"avg_ts\"").contains("\"weight_bytes_per_token\"");
+
+        Outcome r = osprey("run", "-m", model.toString(), "-p", "Hello", "-n", "5", "--seed", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("generated 5 tokens");
+    }
+
+    @Test
+    void synthRefusesUnknownShapesAndTypes() {
+        assertThat(osprey("synth", "gpt5", "--type", "Q8_0", "--vocab", "x", "-o", "y").err()).contains("unknown shape 'gpt5'");
+        assertThat(osprey("synth", "tinyllama", "--type", "Q9", "--vocab", "x", "-o", "y").err()).contains("--type Q9 is not a tensor type");
+    }
 }

@@ -285,4 +285,41 @@ public final class Q4_KTensor extends FloatTensor {
             }
         }
     }
+
+    /**
+     * Whole blocks, vectorised (prefill panels, embedding rows): each run of 32 bytes holds sub-block 2r in
+     * its low nibbles and 2r+1 in its high ones; weight = d*scale*q - dmin*min, exact as getFloat (the
+     * products and the difference are the same float operations in the same order). Other ranges take
+     * the scalar path.
+     */
+    @Override
+    public void dequantize(long from, float[] out, int outOffset, int n) {
+        java.util.Objects.checkFromIndexSize(from, n, size);
+        java.util.Objects.checkFromIndexSize(outOffset, n, out.length);
+        if (DEQUANT_BYTES == null || from % BLOCK != 0 || n % BLOCK != 0 || SUB % L != 0) {
+            super.dequantize(from, out, outOffset, n);
+            return;
+        }
+        MemorySegment w = data;
+        long blk = from / BLOCK * BLOCK_BYTES;
+        for (int b = 0; b < n / BLOCK; b++, blk += BLOCK_BYTES) {
+            float d = Float.float16ToFloat(w.get(SHORT_LE, blk));
+            float dmin = Float.float16ToFloat(w.get(SHORT_LE, blk + 2));
+            int o = outOffset + b * BLOCK;
+            for (int r = 0; r < 4; r++) {
+                float scLo = d * scale(w, blk + SCALES, 2 * r), mLo = dmin * min(w, blk + SCALES, 2 * r);
+                float scHi = d * scale(w, blk + SCALES, 2 * r + 1), mHi = dmin * min(w, blk + SCALES, 2 * r + 1);
+                for (int j = 0; j < SUB; j += L) {
+                    ByteVector packed = ByteVector.fromMemorySegment(DEQUANT_BYTES, w, blk + QS + 32L * r + j, LE);
+                    FloatVector lo = (FloatVector) packed.and((byte) 0x0F).convertShape(VectorOperators.B2F, F, 0);
+                    FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).convertShape(VectorOperators.B2F, F, 0);
+                    lo.mul(scLo).sub(mLo).intoArray(out, o + 64 * r + j);
+                    hi.mul(scHi).sub(mHi).intoArray(out, o + 64 * r + SUB + j);
+                }
+            }
+        }
+    }
+
+    /** L bytes, widened to one float vector of L lanes; none below 8 lanes (no 32-bit byte vectors). */
+    private static final VectorSpecies<Byte> DEQUANT_BYTES = L < 8 ? null : VectorSpecies.of(byte.class, VectorShape.forBitSize(L * Byte.SIZE));
 }

@@ -20,6 +20,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -298,4 +299,42 @@ public final class Q6_KTensor extends FloatTensor {
             }
         }
     }
+
+    /**
+     * Whole blocks, vectorised (prefill panels, embedding rows): per half of 128 weights, 32 bytes of qh
+     * give the top 2 bits of four groups of 32 whose low 4 bits are the nibbles of two 32-byte ql runs;
+     * weight = d*scale*(q-32), exact as getFloat. Other ranges take the scalar path.
+     */
+    @Override
+    public void dequantize(long from, float[] out, int outOffset, int n) {
+        java.util.Objects.checkFromIndexSize(from, n, size);
+        java.util.Objects.checkFromIndexSize(outOffset, n, out.length);
+        if (DEQUANT_BYTES == null || from % BLOCK != 0 || n % BLOCK != 0 || SUB % L != 0) {
+            super.dequantize(from, out, outOffset, n);
+            return;
+        }
+        MemorySegment w = data;
+        long blk = from / BLOCK * BLOCK_BYTES;
+        for (int b = 0; b < n / BLOCK; b++, blk += BLOCK_BYTES) {
+            float d = Float.float16ToFloat(w.get(SHORT_LE, blk + D));
+            int o = outOffset + b * BLOCK;
+            for (int h = 0; h < 2; h++) {
+                for (int i = 0; i < 32; i += L) {
+                    ByteVector ql0 = ByteVector.fromMemorySegment(DEQUANT_BYTES, w, blk + 64L * h + i, LE);
+                    ByteVector ql1 = ByteVector.fromMemorySegment(DEQUANT_BYTES, w, blk + 64L * h + 32 + i, LE);
+                    ByteVector qh = ByteVector.fromMemorySegment(DEQUANT_BYTES, w, blk + QH + 32L * h + i, LE);
+                    for (int g = 0; g < 4; g++) {
+                        ByteVector low = (g < 2 ? (g == 0 ? ql0 : ql1).and((byte) 0x0F) : (g == 2 ? ql0 : ql1).lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F));
+                        ByteVector q = low.or(qh.lanewise(VectorOperators.LSHR, 2 * g).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                        int e = 128 * h + 32 * g + i; // element index within the block
+                        float sc = d * w.get(ValueLayout.JAVA_BYTE, blk + SCALES + e / SUB);
+                        ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(sc).intoArray(out, o + e);
+                    }
+                }
+            }
+        }
+    }
+
+    /** L bytes, widened to one float vector of L lanes; none below 8 lanes (no 32-bit byte vectors). */
+    private static final VectorSpecies<Byte> DEQUANT_BYTES = L < 8 ? null : VectorSpecies.of(byte.class, VectorShape.forBitSize(L * Byte.SIZE));
 }

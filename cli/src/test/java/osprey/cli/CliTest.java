@@ -177,7 +177,7 @@ class CliTest {
         Outcome b = osprey("bench", "-m", model.toString(), "-p", "16", "-n", "4", "-r", "2", "-t", "2", "--no-bandwidth");
         assertThat(b.code()).as(b.err()).isZero();
         assertThat(b.out()).contains("| model |").contains("pp16").contains("tg4").contains("Q8_0");
-        assertThat(b.err()).contains("pp16 warm-up").contains("tg4 run 2/2");
+        assertThat(b.err()).contains("pp16 warm-up 1").contains("tg4 run 2/2");
         Outcome j = osprey("bench", "-m", model.toString(), "-p", "8", "-n", "2", "-r", "1", "--json", "--no-bandwidth");
         assertThat(j.out()).contains("\"pp8\"").contains("\"avg_ts\"").contains("\"weight_bytes_per_token\"");
 

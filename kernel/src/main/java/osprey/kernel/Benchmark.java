@@ -21,8 +21,8 @@ import java.util.function.Consumer;
  * <li>{@code ppN}: N random tokens read in one batch into an empty context (prefill), tokens per second;
  * <li>{@code tgN}: N tokens decoded one per forward pass from an empty context, tokens per second.
  * </ul>
- * Each test runs once untimed (warm-up: JIT compilation, page faults of the mapped weights), then
- * {@code repetitions} times timed.
+ * Each test first runs untimed until its time is stable (warm-up: JIT compilation, page faults of the
+ * mapped weights), then {@code repetitions} times timed.
  */
 public final class Benchmark {
     private Benchmark() {}
@@ -43,29 +43,23 @@ public final class Benchmark {
     }
 
     public static Result prefill(Model model, int tokens, int repetitions, Consumer<String> progress) {
-        double[] tps = new double[repetitions];
         int[] ids = randomTokens(model.config(), tokens, 1);
         int[] positions = new int[tokens];
         Arrays.setAll(positions, i -> i);
         float[] logits = new float[model.config().vocabSize()];
-        for (int rep = -1; rep < repetitions; rep++) {
-            progress.accept("pp" + tokens + (rep < 0 ? " warm-up" : " run " + (rep + 1) + "/" + repetitions));
+        return measure("pp" + tokens, tokens, repetitions, progress, () -> {
             KvCache cache = model.newKvCache(tokens);
             long t0 = System.nanoTime();
             model.transformer().forward(ids, positions, tokens, cache, false, logits);
-            long dt = System.nanoTime() - t0;
-            if (rep >= 0) tps[rep] = tokens * 1e9 / dt;
-        }
-        return new Result("pp" + tokens, tokens, tps);
+            return System.nanoTime() - t0;
+        });
     }
 
     public static Result decode(Model model, int tokens, int repetitions, Consumer<String> progress) {
-        double[] tps = new double[repetitions];
         int[] ids = randomTokens(model.config(), tokens, 2);
         float[] logits = new float[model.config().vocabSize()];
         int[] one = new int[1], pos = new int[1];
-        for (int rep = -1; rep < repetitions; rep++) {
-            progress.accept("tg" + tokens + (rep < 0 ? " warm-up" : " run " + (rep + 1) + "/" + repetitions));
+        return measure("tg" + tokens, tokens, repetitions, progress, () -> {
             KvCache cache = model.newKvCache(tokens);
             long t0 = System.nanoTime();
             for (int i = 0; i < tokens; i++) {
@@ -73,11 +67,34 @@ public final class Benchmark {
                 pos[0] = i;
                 model.transformer().forward(one, pos, 1, cache, false, logits);
             }
-            long dt = System.nanoTime() - t0;
-            if (rep >= 0) tps[rep] = tokens * 1e9 / dt;
-        }
-        return new Result("tg" + tokens, tokens, tps);
+            return System.nanoTime() - t0;
+        });
     }
+
+    /**
+     * Warm-up, then {@code repetitions} timed runs. A JVM compiles the hot kernels in the background
+     * during the first runs (on two cores the compiler competes with the work), so warm-up runs repeat
+     * until two in a row agree within 10% (at least one, at most five): what is timed is the compiled
+     * engine, as llama-bench times a built binary.
+     */
+    private static Result measure(String test, int tokens, int repetitions, Consumer<String> progress,
+                                  java.util.function.LongSupplier run) {
+        long previous = -1;
+        for (int w = 1; w <= MAX_WARMUPS; w++) {
+            progress.accept(test + " warm-up " + w);
+            long t = run.getAsLong();
+            if (previous > 0 && Math.abs(t - previous) <= 0.1 * previous) break;
+            previous = t;
+        }
+        double[] tps = new double[repetitions];
+        for (int rep = 0; rep < repetitions; rep++) {
+            progress.accept(test + " run " + (rep + 1) + "/" + repetitions);
+            tps[rep] = tokens * 1e9 / run.getAsLong();
+        }
+        return new Result(test, tokens, tps);
+    }
+
+    private static final int MAX_WARMUPS = 5;
 
     /**
      * Bytes of weights one decode step reads: every matrix of every layer, the norms, and the output

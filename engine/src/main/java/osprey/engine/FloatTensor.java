@@ -70,6 +70,17 @@ public abstract sealed class FloatTensor permits F32Tensor, F16Tensor, BF16Tenso
     }
 
     /**
+     * The argument checks of {@link #dequantize}; true when the range is whole blocks of
+     * {@code step}-aligned runs that the vector overrides handle (else they take the scalar path).
+     */
+    final boolean checkDequantize(long from, float[] out, int outOffset, int n, int step) {
+        Objects.checkFromIndexSize(from, n, size);
+        Objects.checkFromIndexSize(outOffset, n, out.length);
+        int block = type.blockSize();
+        return VectorMath.LB != null && from % block == 0 && n % block == 0 && step % VectorMath.L == 0;
+    }
+
+    /**
      * Dot product of the {@code n} weights from element {@code from} with activation row {@code row}
      * (converted to {@code type().activationType()}); vectorised. For block types, {@code from} and
      * {@code n} are whole blocks.

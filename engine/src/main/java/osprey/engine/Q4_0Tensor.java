@@ -146,9 +146,7 @@ public final class Q4_0Tensor extends FloatTensor {
      */
     @Override
     public void dequantize(long from, float[] out, int outOffset, int n) {
-        java.util.Objects.checkFromIndexSize(from, n, size);
-        java.util.Objects.checkFromIndexSize(outOffset, n, out.length);
-        if (DEQUANT_BYTES == null || from % BLOCK != 0 || n % BLOCK != 0 || HALF % L != 0) {
+        if (!checkDequantize(from, out, outOffset, n, HALF)) {
             super.dequantize(from, out, outOffset, n);
             return;
         }
@@ -158,7 +156,7 @@ public final class Q4_0Tensor extends FloatTensor {
             float d = Float.float16ToFloat(w.get(SHORT_LE, blk));
             int o = outOffset + b * BLOCK;
             for (int j = 0; j < HALF; j += L) {
-                ByteVector packed = ByteVector.fromMemorySegment(DEQUANT_BYTES, w, blk + 2 + j, LE);
+                ByteVector packed = ByteVector.fromMemorySegment(VectorMath.LB, w, blk + 2 + j, LE);
                 ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
                 ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
                 ((FloatVector) lo.convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(out, o + j);
@@ -166,8 +164,4 @@ public final class Q4_0Tensor extends FloatTensor {
             }
         }
     }
-
-    /** L bytes, widened to one float vector of L lanes; none below 8 lanes (no 32-bit byte vectors). */
-    private static final jdk.incubator.vector.VectorSpecies<Byte> DEQUANT_BYTES = L < 8 ? null
-            : jdk.incubator.vector.VectorSpecies.of(byte.class, jdk.incubator.vector.VectorShape.forBitSize(L * Byte.SIZE));
 }

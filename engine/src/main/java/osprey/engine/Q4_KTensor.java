@@ -294,9 +294,7 @@ public final class Q4_KTensor extends FloatTensor {
      */
     @Override
     public void dequantize(long from, float[] out, int outOffset, int n) {
-        java.util.Objects.checkFromIndexSize(from, n, size);
-        java.util.Objects.checkFromIndexSize(outOffset, n, out.length);
-        if (DEQUANT_BYTES == null || from % BLOCK != 0 || n % BLOCK != 0 || SUB % L != 0) {
+        if (!checkDequantize(from, out, outOffset, n, SUB)) {
             super.dequantize(from, out, outOffset, n);
             return;
         }
@@ -310,7 +308,7 @@ public final class Q4_KTensor extends FloatTensor {
                 float scLo = d * scale(w, blk + SCALES, 2 * r), mLo = dmin * min(w, blk + SCALES, 2 * r);
                 float scHi = d * scale(w, blk + SCALES, 2 * r + 1), mHi = dmin * min(w, blk + SCALES, 2 * r + 1);
                 for (int j = 0; j < SUB; j += L) {
-                    ByteVector packed = ByteVector.fromMemorySegment(DEQUANT_BYTES, w, blk + QS + 32L * r + j, LE);
+                    ByteVector packed = ByteVector.fromMemorySegment(VectorMath.LB, w, blk + QS + 32L * r + j, LE);
                     FloatVector lo = (FloatVector) packed.and((byte) 0x0F).convertShape(VectorOperators.B2F, F, 0);
                     FloatVector hi = (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).convertShape(VectorOperators.B2F, F, 0);
                     lo.mul(scLo).sub(mLo).intoArray(out, o + 64 * r + j);
@@ -319,7 +317,4 @@ public final class Q4_KTensor extends FloatTensor {
             }
         }
     }
-
-    /** L bytes, widened to one float vector of L lanes; none below 8 lanes (no 32-bit byte vectors). */
-    private static final VectorSpecies<Byte> DEQUANT_BYTES = L < 8 ? null : VectorSpecies.of(byte.class, VectorShape.forBitSize(L * Byte.SIZE));
 }

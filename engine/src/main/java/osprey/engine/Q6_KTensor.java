@@ -307,9 +307,7 @@ public final class Q6_KTensor extends FloatTensor {
      */
     @Override
     public void dequantize(long from, float[] out, int outOffset, int n) {
-        java.util.Objects.checkFromIndexSize(from, n, size);
-        java.util.Objects.checkFromIndexSize(outOffset, n, out.length);
-        if (DEQUANT_BYTES == null || from % BLOCK != 0 || n % BLOCK != 0 || SUB % L != 0) {
+        if (!checkDequantize(from, out, outOffset, n, SUB)) {
             super.dequantize(from, out, outOffset, n);
             return;
         }
@@ -320,9 +318,9 @@ public final class Q6_KTensor extends FloatTensor {
             int o = outOffset + b * BLOCK;
             for (int h = 0; h < 2; h++) {
                 for (int i = 0; i < 32; i += L) {
-                    ByteVector ql0 = ByteVector.fromMemorySegment(DEQUANT_BYTES, w, blk + 64L * h + i, LE);
-                    ByteVector ql1 = ByteVector.fromMemorySegment(DEQUANT_BYTES, w, blk + 64L * h + 32 + i, LE);
-                    ByteVector qh = ByteVector.fromMemorySegment(DEQUANT_BYTES, w, blk + QH + 32L * h + i, LE);
+                    ByteVector ql0 = ByteVector.fromMemorySegment(VectorMath.LB, w, blk + 64L * h + i, LE);
+                    ByteVector ql1 = ByteVector.fromMemorySegment(VectorMath.LB, w, blk + 64L * h + 32 + i, LE);
+                    ByteVector qh = ByteVector.fromMemorySegment(VectorMath.LB, w, blk + QH + 32L * h + i, LE);
                     for (int g = 0; g < 4; g++) {
                         ByteVector low = (g < 2 ? (g == 0 ? ql0 : ql1).and((byte) 0x0F) : (g == 2 ? ql0 : ql1).lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F));
                         ByteVector q = low.or(qh.lanewise(VectorOperators.LSHR, 2 * g).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
@@ -334,7 +332,4 @@ public final class Q6_KTensor extends FloatTensor {
             }
         }
     }
-
-    /** L bytes, widened to one float vector of L lanes; none below 8 lanes (no 32-bit byte vectors). */
-    private static final VectorSpecies<Byte> DEQUANT_BYTES = L < 8 ? null : VectorSpecies.of(byte.class, VectorShape.forBitSize(L * Byte.SIZE));
 }

@@ -142,9 +142,7 @@ public final class Q8_0Tensor extends FloatTensor {
      */
     @Override
     public void dequantize(long from, float[] out, int outOffset, int n) {
-        java.util.Objects.checkFromIndexSize(from, n, size);
-        java.util.Objects.checkFromIndexSize(outOffset, n, out.length);
-        if (DEQUANT_BYTES == null || from % BLOCK != 0 || n % BLOCK != 0 || BLOCK % L != 0) {
+        if (!checkDequantize(from, out, outOffset, n, BLOCK)) {
             super.dequantize(from, out, outOffset, n);
             return;
         }
@@ -153,13 +151,9 @@ public final class Q8_0Tensor extends FloatTensor {
         for (int b = 0; b < n / BLOCK; b++, blk += BLOCK_BYTES) {
             float d = Float.float16ToFloat(w.get(SHORT_LE, blk));
             for (int j = 0; j < BLOCK; j += L) {
-                ((FloatVector) ByteVector.fromMemorySegment(DEQUANT_BYTES, w, blk + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0))
+                ((FloatVector) ByteVector.fromMemorySegment(VectorMath.LB, w, blk + 2 + j, LE).convertShape(VectorOperators.B2F, F, 0))
                         .mul(d).intoArray(out, outOffset + b * BLOCK + j);
             }
         }
     }
-
-    /** L bytes, widened to one float vector of L lanes; none below 8 lanes (no 32-bit byte vectors). */
-    private static final jdk.incubator.vector.VectorSpecies<Byte> DEQUANT_BYTES = L < 8 ? null
-            : jdk.incubator.vector.VectorSpecies.of(byte.class, jdk.incubator.vector.VectorShape.forBitSize(L * Byte.SIZE));
 }

@@ -35,6 +35,11 @@ public final class VectorMath {
      * 16-element sub-block, so it takes one scale (the kernels check L at class initialisation).
      */
     static final int KCHUNK = 2 * L;
+    /**
+     * L bytes, which widen to one float vector (whole-block dequantize); null below 8 lanes, as there are
+     * no 32-bit byte vectors (those machines take the scalar path).
+     */
+    static final VectorSpecies<Byte> LB = L < 8 ? null : VectorSpecies.of(byte.class, VectorShape.forBitSize(L * Byte.SIZE));
     static final VectorSpecies<Byte> KB = VectorSpecies.of(byte.class, VectorShape.forBitSize(KCHUNK * Byte.SIZE));
     static final VectorSpecies<Short> KS = VectorSpecies.of(short.class, VectorShape.forBitSize(KCHUNK * Short.SIZE));
 

@@ -89,6 +89,8 @@ class ReferenceLogitsTest {
             double agree = Reference.argmaxAgreement(logits, ref.llamaCppLogits(), vocab);
             System.out.printf("%-22s vs llama.cpp %.3e x std, vs ideal %.3e x std (llama.cpp n_A %.2e), argmax agreement %.3f%n",
                     name, vsLlama, vsIdeal, nA, agree);
+            // OSPREY_DEBUG_ROWS=1 prints the distance per position: an isolated rounding flip shows as a
+            // few rows far off amid rows within 1e-6, a real bug as every row off.
             if (System.getenv("OSPREY_DEBUG_ROWS") != null) {
                 for (int r = 0; r < n; r++) {
                     double m = 0, mi = 0;

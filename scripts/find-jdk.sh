@@ -19,11 +19,11 @@ osprey_find_jdk() {
     cands+=("$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")")
   fi
   for cand in /usr/lib/jvm/* /opt/java/* /opt/jdk* /usr/local/jdk* /usr/java/* \
-              "$HOME"/.sdkman/candidates/java/* "$HOME"/.jdks/* \
+              "${HOME:-/nonexistent}"/.sdkman/candidates/java/* "${HOME:-/nonexistent}"/.jdks/* \
               /Library/Java/JavaVirtualMachines/*/Contents/Home; do
     [ -d "$cand" ] && cands+=("$cand")
   done
-  for cand in "${cands[@]}"; do
+  for cand in ${cands[@]+"${cands[@]}"}; do
     v=$(_osprey_java_major "$cand")
     if [ -n "$v" ] && [ "$v" -ge 25 ] 2>/dev/null; then
       OSPREY_JAVA_HOME="$cand"

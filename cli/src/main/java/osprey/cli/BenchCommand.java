@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
@@ -47,8 +48,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (repetitions < 1) throw new IllegalArgumentException("--repetitions must be at least 1");
-        if (prompt < 0 || generate < 0) throw new IllegalArgumentException("-p and -n must be >= 0");
+        if (repetitions < 1) throw new ParameterException(spec.commandLine(), "--repetitions must be at least 1");
+        if (prompt < 0 || generate < 0) throw new ParameterException(spec.commandLine(), "-p and -n must be >= 0");
+        if (threads < 1) throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (ThreadPool pool = new ThreadPool(threads); Model m = Model.load(model.model, pool)) {

@@ -48,15 +48,23 @@ final class LogitsCommand implements Callable<Integer> {
             for (int t : tokens) {
                 if (t < 0 || t >= vocab) throw new IllegalArgumentException("token id " + t + " is outside the vocabulary (0.." + (vocab - 1) + ")");
             }
+            long total = (long) tokens.length * vocab;
+            if (total > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException(tokens.length + " ids x " + vocab + " vocabulary = " + total
+                        + " logits, more than one batch holds (at most " + (Integer.MAX_VALUE - 16) / vocab + " ids); split the ids");
+            }
             KvCache cache = m.newKvCache(Math.max(tokens.length, 1));
             int[] positions = new int[tokens.length];
             Arrays.setAll(positions, i -> i);
-            float[] logits = new float[tokens.length * vocab];
+            float[] logits = new float[(int) total];
             m.transformer().forward(tokens, positions, tokens.length, cache, true, logits);
-            ByteBuffer bytes = ByteBuffer.allocate(logits.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-            bytes.asFloatBuffer().put(logits);
-            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(out))) {
-                os.write(bytes.array());
+            ByteBuffer row = ByteBuffer.allocate(vocab * 4).order(ByteOrder.LITTLE_ENDIAN);
+            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(out), 1 << 20)) {
+                for (int t = 0; t < tokens.length; t++) { // one row at a time: no second copy of all logits
+                    row.clear();
+                    row.asFloatBuffer().put(logits, t * vocab, vocab);
+                    os.write(row.array());
+                }
             }
             spec.commandLine().getErr().printf("osprey: wrote %d x %d logits to %s%n", tokens.length, vocab, out);
         }

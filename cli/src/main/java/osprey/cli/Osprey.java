@@ -43,27 +43,41 @@ public final class Osprey {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (ex instanceof CommandLine.ParameterException pe) return usageError(err, pe); // a bad option value
             err.println("osprey: error: " + oneLine(ex));
             if (verbose) ex.printStackTrace(err);
             err.flush();
             return 1;
         });
-        cl.setParameterExceptionHandler((ex, args2) -> {
-            err.println("osprey: " + ex.getMessage());
-            err.println("Try 'osprey " + (ex.getCommandLine().getCommandName().equals("osprey") ? "" : ex.getCommandLine().getCommandName() + " ") + "--help'.");
-            err.flush();
-            return 2;
-        });
-        int code = cl.execute(args);
+        cl.setParameterExceptionHandler((ex, args2) -> usageError(err, ex));
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (Throwable e) { // Errors (out of memory, stack overflow) pass picocli's handler: same one line
+            err.println("osprey: error: " + oneLine(e));
+            if (verbose) e.printStackTrace(err);
+            code = 1;
+        }
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** A usage error: the message, where to find help, and exit code 2. */
+    private static int usageError(PrintWriter err, CommandLine.ParameterException ex) {
+        String name = ex.getCommandLine().getCommandName();
+        err.println("osprey: " + ex.getMessage());
+        err.println("Try 'osprey " + (name.equals("osprey") ? "" : name + " ") + "--help'.");
+        err.flush();
+        return 2;
     }
 
     private static String oneLine(Throwable ex) {
         String m = ex.getMessage();
         if (m == null || m.isBlank()) m = ex.getClass().getSimpleName();
         if (ex instanceof java.io.UncheckedIOException || ex instanceof java.io.IOException) m = ex.getClass().getSimpleName() + ": " + m;
+        if (ex instanceof OutOfMemoryError) m = "out of memory (" + m + "); give the JVM more with OSPREY_JAVA_OPTS=-Xmx..., or use a smaller context";
+        if (ex instanceof StackOverflowError) m = "stack overflow";
         return m.replace('\n', ' ');
     }
 }

@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
@@ -55,19 +56,38 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", description = "Context size in tokens; 0 = the model's, at most 4096 (default: ${DEFAULT-VALUE}).")
     int ctxSize = 0;
 
+    /** Thrown from the output callback to stop generating when stdout is closed. */
+    private static final class OutputClosed extends RuntimeException {
+        OutputClosed() {
+            super(null, null, false, false);
+        }
+    }
+
     @Override
     public Integer call() {
-        if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        if (threads < 1) throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got " + threads);
+        if (ctxSize < 0) throw new ParameterException(spec.commandLine(), "--ctx-size must be >= 0 (0 = the model's), got " + ctxSize);
         long actualSeed = seed == -1 ? new java.security.SecureRandom().nextLong() & Long.MAX_VALUE : seed;
-        SamplerConfig sampling = new SamplerConfig(temperature, topK, topP, minP, repeatPenalty, repeatLastN, actualSeed);
+        SamplerConfig sampling;
+        try {
+            sampling = new SamplerConfig(temperature, topK, topP, minP, repeatPenalty, repeatLastN, actualSeed);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         PrintWriter out = spec.commandLine().getOut(); // UTF-8; flushed per piece so text appears token by token
         PrintWriter err = spec.commandLine().getErr();
         try (ThreadPool pool = new ThreadPool(threads); Model m = Model.load(model.model, pool)) {
             int ctx = ctxSize > 0 ? ctxSize : Math.min(m.config().contextLength(), 4096);
-            Generation.Result r = Generation.run(m, prompt, nPredict, sampling, ctx, piece -> {
-                out.print(piece);
-                out.flush();
-            });
+            Generation.Result r;
+            try {
+                r = Generation.run(m, prompt, nPredict, sampling, ctx, piece -> {
+                    out.print(piece);
+                    out.flush();
+                    if (out.checkError()) throw new OutputClosed(); // the reader went away (e.g. `| head`)
+                });
+            } catch (OutputClosed e) {
+                return 0;
+            }
             // No newline on stdout: it carries exactly the generated text. The newline goes to stderr, which
             // ends the line on a terminal all the same.
             err.println();

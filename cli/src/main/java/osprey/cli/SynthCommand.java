@@ -7,6 +7,7 @@ import osprey.models.gguf.GgufFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -72,11 +73,11 @@ final class SynthCommand implements Callable<Integer> {
         try {
             t = GgmlType.valueOf(type.toUpperCase());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--type " + type + " is not a tensor type (use F32, F16, BF16, Q8_0, Q4_0, Q4_K or Q6_K)");
+            throw new ParameterException(spec.commandLine(), "--type " + type + " is not a tensor type (use F32, F16, BF16, Q8_0, Q4_0, Q4_K or Q6_K)");
         }
         Synth.Shape s = shape.equals("custom") ? custom() : Synth.SHAPES.get(shape);
         if (s == null) {
-            throw new IllegalArgumentException("unknown shape '" + shape + "' (known: " + String.join(", ", Synth.SHAPES.keySet()) + ", custom)");
+            throw new ParameterException(spec.commandLine(), "unknown shape '" + shape + "' (known: " + String.join(", ", Synth.SHAPES.keySet()) + ", custom)");
         }
         if (out.getParent() != null) Files.createDirectories(out.getParent());
         var err = spec.commandLine().getErr();
@@ -93,12 +94,12 @@ final class SynthCommand implements Callable<Integer> {
 
     private Synth.Shape custom() {
         if (dim <= 0 || layers <= 0 || heads <= 0 || ffn <= 0) {
-            throw new IllegalArgumentException("custom shape needs --dim, --layers, --heads and --ffn (all > 0)");
+            throw new ParameterException(spec.commandLine(), "custom shape needs --dim, --layers, --heads and --ffn (all > 0)");
         }
-        if (!arch.equals("llama") && !arch.equals("qwen2")) throw new IllegalArgumentException("--arch must be llama or qwen2, got " + arch);
+        if (!arch.equals("llama") && !arch.equals("qwen2")) throw new ParameterException(spec.commandLine(), "--arch must be llama or qwen2, got " + arch);
         int kv = kvHeads > 0 ? kvHeads : heads;
-        if (dim % heads != 0 || heads % kv != 0) {
-            throw new IllegalArgumentException("--dim must be a multiple of --heads, and --heads a multiple of --kv-heads");
+        if (dim % heads != 0 || heads % kv != 0 || (dim / heads) % 2 != 0) {
+            throw new ParameterException(spec.commandLine(), "--dim must be a multiple of --heads with an even quotient (the head dimension), and --heads a multiple of --kv-heads");
         }
         boolean qwen = arch.equals("qwen2");
         return new Synth.Shape("custom", arch, dim, layers, heads, kv, ffn, 0, !untied, qwen ? 1000000f : 10000f,

@@ -142,8 +142,10 @@ class CliTest {
     @Test
     void badOptionsGiveUsageHelp() {
         Outcome o = osprey("run", "--top-p", "2");
-        assertThat(o.code()).isNotZero();
-        assertThat(o.err()).contains("top-p");
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err()).contains("top-p").contains("Try 'osprey run --help'");
+        assertThat(osprey("run", "-c", "-5").code()).isEqualTo(2);
+        assertThat(osprey("bench", "-r", "0").code()).isEqualTo(2);
         Outcome u = osprey("run", "--no-such-option");
         assertThat(u.code()).isEqualTo(2);
         assertThat(u.err()).contains("Unknown option");
@@ -189,6 +191,8 @@ class CliTest {
     @Test
     void synthRefusesUnknownShapesAndTypes() {
         assertThat(osprey("synth", "gpt5", "--type", "Q8_0", "--vocab", "x", "-o", "y").err()).contains("unknown shape 'gpt5'");
+        assertThat(osprey("synth", "custom", "--dim", "96", "--layers", "1", "--heads", "32", "--ffn", "64", "--type", "F32",
+                "--vocab", "x", "-o", "y").err()).contains("even quotient");
         assertThat(osprey("synth", "tinyllama", "--type", "Q9", "--vocab", "x", "-o", "y").err()).contains("--type Q9 is not a tensor type");
     }
 }

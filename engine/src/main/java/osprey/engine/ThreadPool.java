@@ -66,7 +66,9 @@ public final class ThreadPool implements AutoCloseable {
      */
     public void parallelFor(int n, int minPerThread, RangeTask body) {
         if (n <= 0) return;
-        if (threads == 1 || n < 2L * Math.max(1, minPerThread)) {
+        if (closed) throw new IllegalStateException("the thread pool is closed");
+        // Alone, small, or called from inside a running job (a nested loop would overwrite the job): inline.
+        if (threads == 1 || n < 2L * Math.max(1, minPerThread) || task != null) {
             body.run(0, n);
             return;
         }

@@ -63,4 +63,21 @@ class ThreadPoolTest {
         }
         assertThatThrownBy(() -> new ThreadPool(0)).hasMessageContaining("threads must be >= 1");
     }
+
+    @Test
+    void nestedLoopsRunInlineAndAClosedPoolRefusesWork() {
+        ThreadPool pool = new ThreadPool(2);
+        AtomicIntegerArray hits = new AtomicIntegerArray(100 * 10);
+        pool.parallelFor(100, 1, (s, e) -> {
+            for (int i = s; i < e; i++) {
+                int row = i;
+                pool.parallelFor(10, 1, (s2, e2) -> {
+                    for (int j = s2; j < e2; j++) hits.incrementAndGet(row * 10 + j);
+                });
+            }
+        });
+        for (int i = 0; i < 1000; i++) assertThat(hits.get(i)).isEqualTo(1);
+        pool.close();
+        assertThatThrownBy(() -> pool.parallelFor(100, 1, (s, e) -> { })).hasMessageContaining("closed");
+    }
 }

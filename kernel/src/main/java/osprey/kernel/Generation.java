@@ -36,6 +36,9 @@ public final class Generation {
         }
     }
 
+    /** Prompt tokens read per forward pass at most. */
+    static final int PREFILL_CHUNK = 512;
+
     private Generation() {}
 
     /**
@@ -74,10 +77,16 @@ public final class Generation {
         StreamingDecoder decoder = new StreamingDecoder(tokenizer);
         for (int t : prompted) decoder.accept(t); // the prompt is not echoed, but its last token shapes the next piece
 
+        // Prefill in batches of at most PREFILL_CHUNK tokens: one batch reads the weights once for all its
+        // tokens, and the cap keeps the scratch memory bounded for long prompts.
         long t0 = System.nanoTime();
-        int[] positions = new int[length];
-        for (int i = 0; i < length; i++) positions[i] = i;
-        transformer.forward(prompted, positions, length, cache, false, logits);
+        for (int start = 0; start < length; start += PREFILL_CHUNK) {
+            int n = Math.min(PREFILL_CHUNK, length - start);
+            int[] chunk = java.util.Arrays.copyOfRange(prompted, start, start + n);
+            int[] positions = new int[n];
+            for (int i = 0; i < n; i++) positions[i] = start + i;
+            transformer.forward(chunk, positions, n, cache, false, logits);
+        }
         long t1 = System.nanoTime();
 
         Sampler sampler = new Sampler(samplerConfig);

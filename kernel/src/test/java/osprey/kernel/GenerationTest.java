@@ -71,4 +71,18 @@ class GenerationTest {
                 .isInstanceOf(ContextOverflowException.class)
                 .hasMessageContaining("context_length_exceeded").hasMessageContaining("context holds 4");
     }
+
+    @Test
+    void aPromptLongerThanOnePrefillBatchIsReadInChunks() {
+        // About 1000 tokens: two prefill batches. The continuation must be the one a single batch gives.
+        String story = "Once upon a time, there was a little girl named Lily. She loved to play outside. ".repeat(50);
+        Generation.Result chunked = Generation.run(model, story, 4, SamplerConfig.greedy(), 0, s -> { });
+        assertThat(chunked.promptTokens().length).isGreaterThan(Generation.PREFILL_CHUNK);
+        int n = chunked.promptTokens().length;
+        float[] logits = new float[model.config().vocabSize()];
+        int[] positions = new int[n];
+        for (int i = 0; i < n; i++) positions[i] = i;
+        model.transformer().forward(chunked.promptTokens(), positions, n, model.newKvCache(0), false, logits);
+        assertThat(chunked.generated()[0]).isEqualTo(osprey.models.Sampler.argmax(logits));
+    }
 }

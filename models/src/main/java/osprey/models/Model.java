@@ -35,7 +35,10 @@ public final class Model implements AutoCloseable {
         if (embd == null || embd.shape().length != 2) {
             throw new GgufFormatException(gguf.path(), -1, "tensor 'token_embd.weight' is missing or not 2-D; is this a model file (not a vocab-only GGUF)?");
         }
-        this.config = ModelConfig.from(gguf, Math.toIntExact(embd.shape()[1]));
+        if (embd.shape()[1] > Integer.MAX_VALUE) {
+            throw new GgufFormatException(gguf.path(), -1, "token_embd.weight has " + embd.shape()[1] + " rows; a vocabulary that large is not supported");
+        }
+        this.config = ModelConfig.from(gguf, (int) embd.shape()[1]);
         this.weights = ModelWeights.load(gguf, config);
         this.transformer = new Transformer(config, weights, pool);
     }
@@ -61,9 +64,20 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    /** A KV cache for one sequence of up to {@code contextLength} tokens (the model's own when <= 0). */
+    /**
+     * A KV cache for one sequence of up to {@code contextLength} tokens (the model's own when <= 0). Refuses,
+     * with the sizes, a cache larger than the memory the JVM can still give, rather than failing mid-way.
+     */
     public KvCache newKvCache(int contextLength) {
         int ctx = contextLength > 0 ? contextLength : config.contextLength();
+        long bytes = 2L * config.nLayers() * ctx * config.kvDim() * Float.BYTES;
+        Runtime rt = Runtime.getRuntime();
+        long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (bytes > available) {
+            throw new IllegalArgumentException(String.format("a KV cache of %,d tokens needs %.1f GiB (%d layers x %d x %d floats x 2), "
+                    + "more than the %.1f GiB of memory left; use a smaller context (-c)", ctx, bytes / (double) (1L << 30),
+                    config.nLayers(), ctx, config.kvDim(), available / (double) (1L << 30)));
+        }
         return new DenseKvCache(config.nLayers(), ctx, config.nKvHeads(), config.headDim());
     }
 

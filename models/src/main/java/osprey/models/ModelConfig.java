@@ -72,6 +72,11 @@ public record ModelConfig(String architecture, int dim, int nLayers, int nHeads,
         if (dim <= 0 || nLayers <= 0 || ffnDim <= 0 || ctx <= 0) {
             throw bad(gguf, "embedding_length, block_count, feed_forward_length and context_length must be positive");
         }
+        String scaling = gguf.has(arch + ".rope.scaling.type") ? gguf.getString(arch + ".rope.scaling.type") : "none";
+        if (!scaling.equals("none")) {
+            // Running such a model unscaled would silently give wrong output past its original context.
+            throw bad(gguf, arch + ".rope.scaling.type is '" + scaling + "': RoPE scaling of that kind is not supported yet");
+        }
         boolean neox = switch (arch) {
             case "qwen2" -> true;
             default -> false; // llama: the original Meta layout, adjacent pairs

@@ -8,7 +8,6 @@ import osprey.models.gguf.GgufValueType;
 import osprey.models.gguf.GgufWriter;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -116,6 +115,10 @@ public final class Synth {
         for (String key : vocab.metadata().keySet()) {
             if (!key.startsWith("tokenizer.")) continue;
             GgufValueType t = vocab.metadataType(key);
+            if (t == GgufValueType.ARRAY && vocab.arrayElementType(key) == GgufValueType.ARRAY) {
+                progress.accept("skipping " + key + ": nested arrays are not copied");
+                continue;
+            }
             if (t == GgufValueType.ARRAY) w.putArray(key, vocab.arrayElementType(key), vocab.get(key));
             else w.put(key, t, vocab.get(key));
         }
@@ -147,7 +150,14 @@ public final class Synth {
         }
         progress.accept(String.format("writing %s: %s, %s, %.2f B parameters", out, s.name(), type, s.parameters() / 1e9));
         gen.progress = progress;
-        w.write(out);
+        // Written beside the target and renamed at the end: a failure never leaves a truncated model behind.
+        Path partial = out.resolveSibling(out.getFileName() + ".partial");
+        try {
+            w.write(partial);
+            java.nio.file.Files.move(partial, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            java.nio.file.Files.deleteIfExists(partial);
+        }
     }
 
     private static float[] ones(int n) {

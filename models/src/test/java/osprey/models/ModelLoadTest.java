@@ -131,4 +131,26 @@ class ModelLoadTest {
             assertThat(ReferenceLogitsTest.greedy(m, new int[]{1}, 5)).containsExactly(403, 407, 261, 378, 432);
         }
     }
+
+    @Test
+    void ropeScalingThatIsNotImplementedIsRefusedNotIgnored() throws IOException {
+        Path f = dir.resolve("scaled.gguf");
+        new GgufWriter().putString("general.architecture", "llama")
+                .putU32("llama.embedding_length", 64).putU32("llama.block_count", 1).putU32("llama.attention.head_count", 8)
+                .putU32("llama.feed_forward_length", 128).putString("llama.rope.scaling.type", "yarn")
+                .write(f);
+        try (GgufFile g = GgufFile.open(f)) {
+            assertThatThrownBy(() -> ModelConfig.from(g, 512))
+                    .isInstanceOf(GgufFormatException.class)
+                    .hasMessageContaining("rope.scaling.type is 'yarn'");
+        }
+    }
+
+    @Test
+    void aKvCacheLargerThanMemoryIsRefusedWithTheSizes() {
+        try (Model m = Model.load(null, pool)) {
+            assertThatThrownBy(() -> m.newKvCache(Integer.MAX_VALUE / 64))
+                    .hasMessageContaining("KV cache").hasMessageContaining("GiB").hasMessageContaining("smaller context");
+        }
+    }
 }

@@ -39,6 +39,7 @@ public final class GgufFile implements AutoCloseable {
     static final int MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
     static final int DEFAULT_ALIGNMENT = 32;
     private static final int MAX_DIMS = 4; // GGML_MAX_DIMS
+    private static final int MAX_ARRAY_DEPTH = 8; // real files nest at most once; deeper is an attack on the stack
 
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -72,8 +73,8 @@ public final class GgufFile implements AutoCloseable {
                     ? " (this looks like a big-endian GGUF, which Osprey does not read)" : "";
             throw error(4, "unsupported GGUF version " + Integer.toUnsignedString(version) + ", expected 1, 2 or 3" + hint);
         }
-        long tensorCount = r.count("tensor count");
-        long kvCount = r.count("metadata count");
+        long tensorCount = r.count("tensor count", version == 1 ? 24 : 28);
+        long kvCount = r.count("metadata count", version == 1 ? 8 : 12);
 
         Map<String, Object> md = new LinkedHashMap<>();
         Map<String, GgufValueType> mdTypes = new LinkedHashMap<>();
@@ -131,7 +132,12 @@ public final class GgufFile implements AutoCloseable {
             if (offset < 0 || offset % alignment != 0) {
                 throw error(offsetAt, what + ": data offset " + Long.toUnsignedString(offset) + " is not a multiple of the alignment " + alignment);
             }
-            long bytes = elements / type.blockSize() * type.bytesPerBlock();
+            long bytes;
+            try {
+                bytes = Math.multiplyExact(elements / type.blockSize(), (long) type.bytesPerBlock());
+            } catch (ArithmeticException e) {
+                throw error(at, what + ": " + type + " " + java.util.Arrays.toString(shape) + " is too large (its byte size overflows)");
+            }
             if (ts.putIfAbsent(name, new TensorInfo(name, shape, type, offset, bytes)) != null) {
                 throw error(at, "duplicate tensor name '" + name + "'");
             }
@@ -350,9 +356,14 @@ public final class GgufFile implements AutoCloseable {
 
         /** A count or length: u32 in GGUF v1, u64 later; never more than the bytes left could hold. */
         long count(String what) {
+            return count(what, 1);
+        }
+
+        /** A count of entries each at least {@code minBytes} long: refused before anything is allocated for it. */
+        long count(String what, int minBytes) {
             long at = pos;
             long n = version == 1 ? Integer.toUnsignedLong(u32(what)) : u64(what);
-            if (n < 0 || n > file.byteSize() - pos) {
+            if (n < 0 || n > (file.byteSize() - pos) / minBytes) {
                 throw error(at, what + " " + Long.toUnsignedString(n) + " is larger than the rest of the file ("
                         + (file.byteSize() - pos) + " bytes); the file is truncated or corrupt");
             }
@@ -411,9 +422,21 @@ public final class GgufFile implements AutoCloseable {
         }
 
         Object array(String what) {
+            return array(what, 0);
+        }
+
+        Object array(String what, int depth) {
+            if (depth > MAX_ARRAY_DEPTH) {
+                throw error(pos, what + ": arrays nested deeper than " + MAX_ARRAY_DEPTH + " levels");
+            }
             GgufValueType et = valueType(what + " element");
             long at = pos;
-            long n = count(what + " array length");
+            int minBytes = switch (et) {
+                case STRING -> version == 1 ? 4 : 8;
+                case ARRAY -> version == 1 ? 8 : 12;
+                default -> et.size;
+            };
+            long n = count(what + " array length", minBytes);
             if (et.size > 0) {
                 need(n * et.size, what + " (" + n + " x " + et + ")");
             }
@@ -468,7 +491,7 @@ public final class GgufFile implements AutoCloseable {
                 }
                 case ARRAY -> {
                     Object[] a = new Object[len];
-                    for (int i = 0; i < len; i++) a[i] = array(what + "[" + i + "]");
+                    for (int i = 0; i < len; i++) a[i] = array(what + "[" + i + "]", depth + 1);
                     return a;
                 }
                 default -> throw new AssertionError(et);

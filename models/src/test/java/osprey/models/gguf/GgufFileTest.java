@@ -146,8 +146,10 @@ class GgufFileTest {
                     .isInstanceOf(GgufFormatException.class)
                     .hasMessageMatching("(?s).*(truncated|bad magic|larger than the rest of the file).*");
         }
-        Path p = writeBytes(Arrays.copyOf(full, 100));
+        Path p = writeBytes(Arrays.copyOf(full, 12)); // inside the tensor count
         assertThatThrownBy(() -> GgufFile.open(p)).hasMessageContaining("truncated header").hasMessageContaining("at byte offset");
+        Path q = writeBytes(Arrays.copyOf(full, 100)); // too short for the 17 metadata entries it announces
+        assertThatThrownBy(() -> GgufFile.open(q)).hasMessageContaining("metadata count 17").hasMessageContaining("truncated");
     }
 
     @Test
@@ -225,5 +227,36 @@ class GgufFileTest {
                 .isInstanceOf(GgufFormatException.class)
                 .hasMessageContaining("ffn_down.weight")
                 .hasMessageContaining("row length ne0=172 is not a multiple of the Q8_0 block size 32");
+    }
+
+    @Test
+    void deeplyNestedArraysAreRefusedNotAStackOverflow() throws IOException {
+        Object inner = new Object[]{GgufValueType.INT32, new int[]{1}};
+        for (int d = 0; d < 12; d++) inner = new Object[]{GgufValueType.ARRAY, new Object[]{inner}};
+        Object[] pair = (Object[]) inner;
+        byte[] b = bytes(new GgufWriter().putArray("deep", (GgufValueType) pair[0], pair[1]));
+        assertThatThrownBy(() -> GgufFile.open(writeBytes(b)))
+                .isInstanceOf(GgufFormatException.class)
+                .hasMessageContaining("nested deeper than 8 levels");
+    }
+
+    @Test
+    void aTensorWhoseByteSizeOverflowsIsRefused() throws IOException {
+        byte[] b = bytes(new GgufWriter().addF32("w", new long[]{2}, new float[]{1, 2}));
+        // The one dimension (u64 after name, n_dims) becomes 2^62: its F32 byte size would overflow.
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(24 + 9 + 4, 1L << 62);
+        assertThatThrownBy(() -> GgufFile.open(writeBytes(b)))
+                .isInstanceOf(GgufFormatException.class)
+                .hasMessageContaining("tensor 'w'").hasMessageContaining("too large");
+    }
+
+    @Test
+    void anArrayLongerThanTheFileCouldHoldIsRefusedBeforeAllocating() throws IOException {
+        byte[] b = bytes(new GgufWriter().putArray("s", GgufValueType.STRING, new String[]{"a", "b"}));
+        // header 24, key (8 + 1), value type 4, element type 4, then the count: make it 2^40 strings.
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(24 + 9 + 4 + 4, 1L << 40);
+        assertThatThrownBy(() -> GgufFile.open(writeBytes(b)))
+                .isInstanceOf(GgufFormatException.class)
+                .hasMessageContaining("array length").hasMessageContaining("larger than the rest of the file");
     }
 }

@@ -36,12 +36,18 @@ public final class Sampler {
             order = new int[n];
             probs = new float[n];
         }
-        // top-k: keep the k largest (all when k is 0), sorted by logit descending, ties by lower id.
-        int keep = cfg.topK() > 0 ? Math.min(cfg.topK(), n) : n;
-        sortTop(logits, keep);
-
-        // Probabilities at temperature 1, as llama.cpp computes them for top-p and min-p.
-        softmax(logits, keep, 1f);
+        int keep;
+        if (cfg.topK() == 0 && (cfg.topP() < 1f || cfg.minP() > 0f)) {
+            // No top-k, but top-p or min-p: only the tokens those can keep need sorting (a full sort of a
+            // 128k vocabulary costs ~9 ms a token). Their probabilities use the full normaliser.
+            keep = likelyCandidates(logits);
+        } else {
+            // top-k: keep the k largest (all when k is 0), sorted by logit descending, ties by lower id.
+            keep = cfg.topK() > 0 ? Math.min(cfg.topK(), n) : n;
+            sortTop(logits, keep);
+            // Probabilities at temperature 1, as llama.cpp computes them for top-p and min-p.
+            softmax(logits, keep, 1f);
+        }
         if (cfg.topP() < 1f) {
             double cum = 0;
             for (int i = 0; i < keep; i++) {
@@ -66,6 +72,61 @@ public final class Sampler {
             if (r < cum) return order[i];
         }
         return order[keep - 1]; // r landed in the rounding slack of the last bucket
+    }
+
+    /** Buckets of 1/32 nat below the top logit, for finding where top-p's mass is reached without sorting. */
+    private static final int BUCKETS = 1024, PER_NAT = 32;
+
+    /**
+     * Sorts into {@code order} just the tokens that top-p and min-p could keep, and sets their
+     * temperature-1 probabilities (normalised over the whole vocabulary, exactly as after a full sort);
+     * returns how many. One pass buckets every token by how far its logit is below the top one and adds
+     * up each bucket's probability mass; the candidates are the buckets down to where the mass reaches
+     * top-p, and no further than min-p's cut-off (min-p runs after top-p and always removes what lies
+     * beyond it), plus one bucket for rounding. Sorting them gives the same ranking, so
+     * the same result, as sorting everything.
+     */
+    private int likelyCandidates(float[] logits) {
+        int n = logits.length;
+        float max = logits[argmax(logits)];
+        double[] mass = new double[BUCKETS];
+        double z = 0;
+        for (float l : logits) {
+            float e = (float) Math.exp(l - max);
+            z += e;
+            mass[bucket(max, l)] += e;
+        }
+        int last = BUCKETS - 1;
+        if (cfg.topP() < 1f) {
+            double cum = 0;
+            for (int b = 0; b < BUCKETS; b++) {
+                cum += mass[b];
+                if (cum >= cfg.topP() * z) {
+                    last = b;
+                    break;
+                }
+            }
+        }
+        if (cfg.minP() > 0f) { // min-p (applied after top-p) keeps only logits >= max + ln(minP)
+            last = (int) Math.min(last, Math.floor(-Math.log(cfg.minP()) * PER_NAT));
+        }
+        last = Math.min(BUCKETS - 1, last + 1);
+        int count = 0;
+        long[] keys = new long[n];
+        for (int i = 0; i < n; i++) {
+            if (bucket(max, logits[i]) <= last) keys[count++] = rankKey(logits[i], i);
+        }
+        Arrays.sort(keys, 0, count);
+        for (int i = 0; i < count; i++) {
+            order[i] = (int) keys[i];
+            probs[i] = (float) ((float) Math.exp(logits[order[i]] - max) / z);
+        }
+        return count;
+    }
+
+    private static int bucket(float max, float logit) {
+        double below = (max - logit) * (double) PER_NAT;
+        return below >= BUCKETS - 1 || Double.isNaN(below) ? BUCKETS - 1 : (int) below;
     }
 
     /** Index of the largest logit; the lowest id wins a tie, as in llama.cpp. */

@@ -111,4 +111,64 @@ class SamplerTest {
         for (int i = 0; i < out.length; i++) out[i] = s.sample(logits.clone(), NONE, 0);
         return out;
     }
+
+    /**
+     * Without top-k, top-p and min-p sort only the tokens they could keep: the draws must be the ones a
+     * sort of the whole vocabulary gives. The reference here is the same chain written out plainly.
+     */
+    @Test
+    void topPAndMinPWithoutTopKDrawExactlyWhatAFullSortDraws() {
+        java.util.SplittableRandom data = new java.util.SplittableRandom(3);
+        float[] logits = new float[128_256];
+        for (int i = 0; i < logits.length; i++) logits[i] = (float) (data.nextGaussian() * 3);
+        for (float[] pm : new float[][]{{0.95f, 0f}, {0.5f, 0f}, {1f, 0.05f}, {0.9f, 0.1f}, {0.999f, 0f}}) {
+            SamplerConfig c = new SamplerConfig(0.8f, 0, pm[0], pm[1], 1f, 64, 42);
+            Sampler fast = new Sampler(c);
+            java.util.SplittableRandom rng = new java.util.SplittableRandom(42);
+            for (int draw = 0; draw < 20; draw++) {
+                assertThat(fast.sample(logits.clone(), NONE, 0)).as("top-p %s min-p %s draw %d", pm[0], pm[1], draw)
+                        .isEqualTo(reference(logits, c, rng.nextDouble()));
+            }
+        }
+    }
+
+    /** llama.cpp's chain with a full sort: top-p, min-p (at temperature 1), temperature, one draw r. */
+    private static int reference(float[] logits, SamplerConfig c, double r) {
+        Integer[] ids = new Integer[logits.length];
+        for (int i = 0; i < ids.length; i++) ids[i] = i;
+        java.util.Arrays.sort(ids, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
+        float max = logits[ids[0]];
+        double z = 0;
+        for (float l : logits) z += (float) Math.exp(l - max);
+        int keep = ids.length;
+        double cum = 0;
+        float[] p = new float[ids.length];
+        for (int i = 0; i < ids.length; i++) p[i] = (float) ((float) Math.exp(logits[ids[i]] - max) / z);
+        if (c.topP() < 1f) {
+            for (int i = 0; i < ids.length; i++) {
+                cum += p[i];
+                if (cum >= c.topP()) {
+                    keep = i + 1;
+                    break;
+                }
+            }
+        }
+        if (c.minP() > 0f) {
+            int i = 1;
+            while (i < keep && p[i] >= p[0] * c.minP()) i++;
+            keep = i;
+        }
+        double sum = 0;
+        float[] q = new float[keep];
+        for (int i = 0; i < keep; i++) {
+            q[i] = (float) Math.exp((logits[ids[i]] - max) / c.temperature());
+            sum += q[i];
+        }
+        double acc = 0;
+        for (int i = 0; i < keep; i++) {
+            acc += (float) (q[i] / sum);
+            if (r < acc) return ids[i];
+        }
+        return ids[keep - 1];
+    }
 }
